@@ -1,0 +1,173 @@
+"""Bookings: the stay a guest holds, pays for and may cancel."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from airbnb_core.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, InvalidTransition
+from airbnb_core.domain.money import Money
+from airbnb_core.domain.properties import Property
+from airbnb_core.domain.stay import Stay
+from airbnb_core.domain.users import User
+
+REQUEST_TO_BOOK_WINDOW = timedelta(hours=24)
+
+
+class BookingStatus(enum.StrEnum):
+    PENDING = "pending"
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+ACTIVE_STATUSES = frozenset({BookingStatus.PENDING, BookingStatus.REQUESTED, BookingStatus.CONFIRMED})
+
+
+class CancelledBy(enum.StrEnum):
+    GUEST = "guest"
+    HOST = "host"
+
+
+@dataclass(slots=True)
+class Booking:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    property_id: uuid.UUID
+    check_in_date: date
+    check_out_date: date
+    guests: int
+    status: BookingStatus
+    nightly_subtotal: int
+    cleaning_fee: int
+    service_fee: int
+    total_price: int
+    currency: str
+    hold_expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def request(
+        cls,
+        *,
+        guest: User,
+        place: Property,
+        stay: Stay,
+        guests: int,
+        today: date,
+        now: datetime,
+        hold: timedelta,
+        service_fee_rate: Decimal,
+    ) -> Booking:
+        """Hold ``stay`` at ``place`` for ``guest`` as a pending booking, priced by the server.
+
+        ``today`` is the current date in the property's time zone.
+        """
+        if guest.id == place.host_id:
+            raise Forbidden("hosts cannot book their own property", code="own_property")
+        if not place.is_active:
+            raise Conflict("this property is not accepting bookings", code="property_inactive")
+        errors: list[FieldError] = []
+        if stay.check_in < today:
+            errors.append(FieldError("check_in", "must not be in the past"))
+        if not place.min_nights <= stay.nights <= place.max_nights:
+            errors.append(
+                FieldError("check_out", f"stay must be {place.min_nights} to {place.max_nights} nights")
+            )
+        if not 1 <= guests <= place.max_guests:
+            errors.append(FieldError("guests", f"must be 1 to {place.max_guests}"))
+        if errors:
+            raise InvalidInput.of(errors)
+        quote = place.quote(stay, service_fee_rate)
+        return cls(
+            id=uuid.uuid4(),
+            user_id=guest.id,
+            property_id=place.id,
+            check_in_date=stay.check_in,
+            check_out_date=stay.check_out,
+            guests=guests,
+            status=BookingStatus.PENDING,
+            nightly_subtotal=quote.nightly_subtotal.amount,
+            cleaning_fee=quote.cleaning_fee.amount,
+            service_fee=quote.service_fee.amount,
+            total_price=quote.total.amount,
+            currency=place.currency,
+            hold_expires_at=now + hold,
+            created_at=now,
+            updated_at=now,
+        )
+
+    @property
+    def stay(self) -> Stay:
+        return Stay(self.check_in_date, self.check_out_date)
+
+    @property
+    def total(self) -> Money:
+        return Money(self.total_price, self.currency)
+
+    def blocks_dates(self, now: datetime) -> bool:
+        """Whether this booking holds its dates: active, and not a hold whose time has passed."""
+        if self.status not in ACTIVE_STATUSES:
+            return False
+        return (
+            self.status is BookingStatus.CONFIRMED
+            or self.hold_expires_at is None
+            or now < self.hold_expires_at
+        )
+
+    def paid(self, *, instant_book: bool, now: datetime) -> None:
+        """The payment went through: captured for instant booking, only authorized otherwise."""
+        self._require(BookingStatus.PENDING, "pay for")
+        if self.hold_expires_at is not None and now >= self.hold_expires_at:
+            raise InvalidTransition("the hold on these dates has expired", code="hold_expired")
+        if instant_book:
+            self._move(BookingStatus.CONFIRMED, now, hold_expires_at=None)
+        else:
+            self._move(BookingStatus.REQUESTED, now, hold_expires_at=now + REQUEST_TO_BOOK_WINDOW)
+
+    def approve(self, now: datetime) -> None:
+        self._require(BookingStatus.REQUESTED, "approve")
+        self._move(BookingStatus.CONFIRMED, now, hold_expires_at=None)
+
+    def decline(self, now: datetime) -> None:
+        self._require(BookingStatus.REQUESTED, "decline")
+        self._move(BookingStatus.DECLINED, now, hold_expires_at=None)
+
+    def expire(self, now: datetime) -> None:
+        """Lapse an unpaid hold or an unanswered request once its time has passed."""
+        if self.status not in (BookingStatus.PENDING, BookingStatus.REQUESTED):
+            raise InvalidTransition(f"a {self.status} booking cannot expire")
+        if self.hold_expires_at is None or now < self.hold_expires_at:
+            raise InvalidTransition("this booking's time has not run out yet")
+        self._move(BookingStatus.EXPIRED, now, hold_expires_at=self.hold_expires_at)
+
+    def cancel(self, by: CancelledBy, *, policy_refund_percent: int, now: datetime) -> Money:
+        """Cancel and return the refund owed on a captured payment.
+
+        The host refunds everything; the guest gets ``policy_refund_percent``. Pending and
+        requested bookings were never captured, so nothing is refunded (a card
+        authorization is voided instead).
+        """
+        if self.status not in ACTIVE_STATUSES:
+            raise InvalidTransition(f"a {self.status} booking cannot be cancelled")
+        captured = self.status is BookingStatus.CONFIRMED
+        self._move(BookingStatus.CANCELLED, now, hold_expires_at=None)
+        if not captured:
+            return Money(0, self.currency)
+        percent = 100 if by is CancelledBy.HOST else policy_refund_percent
+        return self.total.share(Decimal(percent) / 100)
+
+    def _require(self, status: BookingStatus, action: str) -> None:
+        if self.status is not status:
+            raise InvalidTransition(f"cannot {action} a {self.status} booking")
+
+    def _move(self, status: BookingStatus, now: datetime, *, hold_expires_at: datetime | None) -> None:
+        self.status = status
+        self.hold_expires_at = hold_expires_at
+        self.updated_at = now

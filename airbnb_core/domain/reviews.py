@@ -1,0 +1,42 @@
+"""Reviews a guest leaves after a confirmed stay."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from airbnb_core.domain.bookings import Booking, BookingStatus
+from airbnb_core.domain.errors import Conflict, FieldError, Forbidden, InvalidInput
+from airbnb_core.domain.users import User
+
+COMMENT_MAX = 2000
+
+
+@dataclass(slots=True)
+class Review:
+    id: uuid.UUID
+    booking_id: uuid.UUID
+    user_id: uuid.UUID
+    property_id: uuid.UUID
+    rating: int
+    comment: str
+    created_at: datetime
+
+    @classmethod
+    def write(
+        cls, *, author: User, booking: Booking, rating: int, comment: str, today: date, now: datetime
+    ) -> Review:
+        """Review a stay: only its guest, only once it is confirmed and its check-out has passed."""
+        if booking.user_id != author.id:
+            raise Forbidden("only the guest of a booking may review it")
+        if booking.status is not BookingStatus.CONFIRMED or booking.check_out_date > today:
+            raise Conflict("a stay can be reviewed once it is confirmed and over", code="stay_not_over")
+        errors: list[FieldError] = []
+        if isinstance(rating, bool) or not 1 <= rating <= 5:
+            errors.append(FieldError("rating", "must be an integer from 1 to 5"))
+        if len(comment) > COMMENT_MAX:
+            errors.append(FieldError("comment", f"must be at most {COMMENT_MAX} characters"))
+        if errors:
+            raise InvalidInput.of(errors)
+        return cls(uuid.uuid4(), booking.id, author.id, booking.property_id, rating, comment, now)

@@ -1,0 +1,78 @@
+"""Repositories: collections of aggregates, as the use cases need them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Protocol
+
+from airbnb_core.domain.bookings import Booking
+from airbnb_core.domain.payments import Payment
+from airbnb_core.domain.properties import Property
+from airbnb_core.domain.reviews import Review
+from airbnb_core.domain.users import RefreshToken, User
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None:
+        """Stage a new user; the unit of work raises ``EmailTaken`` at commit if the email exists."""
+
+    def get(self, user_id: uuid.UUID) -> User | None: ...
+
+    def get_by_email(self, email: str) -> User | None:
+        """Look up by an already normalized (lower-case) email."""
+
+    def update(self, user: User) -> None: ...
+
+    def list(self, *, limit: int, after: tuple[datetime, uuid.UUID] | None) -> list[User]:
+        """Users ordered by ``(created_at, id)``, starting after the given key."""
+
+
+class RefreshTokenRepository(Protocol):
+    def add(self, token: RefreshToken) -> None: ...
+
+    def get_by_hash(self, token_hash: str) -> RefreshToken | None: ...
+
+    def mark_used(self, token_id: uuid.UUID, at: datetime) -> bool:
+        """Atomically mark a token rotated; False if it was already used or revoked.
+
+        Two concurrent refreshes with one token can therefore never both succeed.
+        """
+
+    def revoke_family(self, family_id: uuid.UUID, at: datetime) -> None: ...
+
+    def revoke_all_for_user(self, user_id: uuid.UUID, at: datetime) -> None: ...
+
+
+class PropertyRepository(Protocol):
+    def add(self, place: Property) -> None: ...
+
+    def get(self, property_id: uuid.UUID) -> Property | None: ...
+
+    def update(self, place: Property) -> None: ...
+
+    def count_active_by_host(self, host_id: uuid.UUID) -> int: ...
+
+
+class BookingRepository(Protocol):
+    def add(self, booking: Booking) -> None:
+        """Stage a booking; the unit of work raises ``DatesUnavailable`` at commit on an overlap."""
+
+    def get(self, booking_id: uuid.UUID) -> Booking | None: ...
+
+    def update(self, booking: Booking) -> None: ...
+
+
+class PaymentRepository(Protocol):
+    def add(self, payment: Payment) -> None: ...
+
+    def get_for_booking(self, booking_id: uuid.UUID) -> Payment | None: ...
+
+    def update(self, payment: Payment) -> None: ...
+
+
+class ReviewRepository(Protocol):
+    def add(self, review: Review) -> None:
+        """Stage a review; the unit of work raises ``Conflict`` at commit if the booking has one."""
+
+    def get_for_booking(self, booking_id: uuid.UUID) -> Review | None: ...

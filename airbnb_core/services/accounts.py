@@ -1,0 +1,268 @@
+"""Account use cases: sign-up, sessions, profiles and administration."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from airbnb_core.domain.errors import (
+    Conflict,
+    EmailTaken,
+    FieldError,
+    Forbidden,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+    raise_if_any,
+)
+from airbnb_core.domain.pagination import Page, check_limit, decode_cursor, encode_cursor
+from airbnb_core.domain.users import (
+    RefreshToken,
+    TokenPair,
+    User,
+    normalize_email,
+    validate_email,
+    validate_name,
+    validate_password,
+)
+from airbnb_core.ports.clock import Clock
+from airbnb_core.ports.security import PasswordHasher, TokenService
+from airbnb_core.ports.unit_of_work import UnitOfWork
+
+REFRESH_TOKEN_TTL = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterUser:
+    name: str
+    email: str
+    password: str
+    is_host: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LogIn:
+    email: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateProfile:
+    name: str | None = None
+    password: str | None = None
+    current_password: str | None = None
+    is_host: bool | None = None
+
+
+def hash_refresh_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Accounts:
+    """Every account action, each in its own transaction."""
+
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        hasher: PasswordHasher,
+        tokens: TokenService,
+        clock: Clock,
+        refresh_token_ttl: timedelta = REFRESH_TOKEN_TTL,
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._tokens = tokens
+        self._clock = clock
+        self._refresh_ttl = refresh_token_ttl
+        self._dummy_hash: str | None = None
+
+    def register(self, cmd: RegisterUser) -> User:
+        errors: list[FieldError] = []
+        name = validate_name(cmd.name, errors)
+        email = validate_email(cmd.email, errors)
+        validate_password(cmd.password, errors)
+        raise_if_any(errors)
+        now = self._clock.now()
+        user = User(
+            id=uuid.uuid4(),
+            name=name,
+            email=email,
+            password_hash=self._hasher.hash(cmd.password),
+            created_at=now,
+            is_host=cmd.is_host,
+        )
+        with self._uow() as uow:
+            if uow.users.get_by_email(email) is not None:
+                raise EmailTaken("an account with this email already exists")
+            uow.users.add(user)
+            uow.commit()
+        return user
+
+    def log_in(self, cmd: LogIn) -> TokenPair:
+        """Exchange credentials for a token pair. Every failure looks the same to the caller."""
+        with self._uow() as uow:
+            user = uow.users.get_by_email(normalize_email(cmd.email))
+            if user is None:
+                # Spend the same time as a real check so response timing does not reveal which emails exist.
+                self._hasher.verify(self._dummy_password_hash(), cmd.password)
+                raise InvalidCredentials("email or password is incorrect")
+            if not self._hasher.verify(user.password_hash, cmd.password) or not user.is_active:
+                raise InvalidCredentials("email or password is incorrect")
+            if self._hasher.needs_rehash(user.password_hash):
+                user.password_hash = self._hasher.hash(cmd.password)
+                uow.users.update(user)
+            pair = self._start_session(uow, user.id, family_id=uuid.uuid4())
+            uow.commit()
+        return pair
+
+    def refresh(self, refresh_token: str) -> TokenPair:
+        """Rotate a refresh token. Presenting one that was already rotated revokes its whole family."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            stored = uow.refresh_tokens.get_by_hash(hash_refresh_token(refresh_token))
+            if stored is None or stored.revoked_at is not None or now >= stored.expires_at:
+                raise Unauthenticated("refresh token is invalid or expired", code="invalid_refresh_token")
+            if not uow.refresh_tokens.mark_used(stored.id, now):
+                uow.refresh_tokens.revoke_family(stored.family_id, now)
+                uow.commit()
+                raise Unauthenticated(
+                    "refresh token was already used; every session of this login has been revoked",
+                    code="refresh_token_reused",
+                )
+            user = uow.users.get(stored.user_id)
+            if user is None or not user.is_active:
+                raise Unauthenticated("account is not active", code="invalid_refresh_token")
+            pair = self._start_session(uow, user.id, family_id=stored.family_id)
+            uow.commit()
+        return pair
+
+    def log_out(self, user: User, refresh_token: str) -> None:
+        """End the session the refresh token belongs to. Unknown or foreign tokens change nothing."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            stored = uow.refresh_tokens.get_by_hash(hash_refresh_token(refresh_token))
+            if stored is not None and stored.user_id == user.id:
+                uow.refresh_tokens.revoke_family(stored.family_id, now)
+                uow.commit()
+
+    def authenticate(self, access_token: str) -> User:
+        """The active user an access token speaks for."""
+        user_id = self._tokens.verify_access_token(access_token, self._clock.now())
+        with self._uow() as uow:
+            user = uow.users.get(user_id)
+        if user is None or not user.is_active:
+            raise Unauthenticated("account is not active", code="invalid_token")
+        return user
+
+    def update_profile(self, actor: User, cmd: UpdateProfile) -> User:
+        errors: list[FieldError] = []
+        if cmd.name is not None:
+            validate_name(cmd.name, errors)
+        if cmd.password is not None:
+            validate_password(cmd.password, errors)
+            if cmd.current_password is None:
+                errors.append(FieldError("current_password", "is required to change the password"))
+        raise_if_any(errors)
+        now = self._clock.now()
+        with self._uow() as uow:
+            user = self._load(uow, actor.id)
+            if cmd.name is not None:
+                user.rename(cmd.name)
+            if cmd.password is not None:
+                assert cmd.current_password is not None
+                if not self._hasher.verify(user.password_hash, cmd.current_password):
+                    raise InvalidInput.field("current_password", "is incorrect")
+                user.password_hash = self._hasher.hash(cmd.password)
+                # A new password ends every other session.
+                uow.refresh_tokens.revoke_all_for_user(user.id, now)
+            if cmd.is_host is True:
+                user.become_host()
+            elif cmd.is_host is False and user.is_host:
+                if uow.properties.count_active_by_host(user.id):
+                    raise Conflict("deactivate your listings before you stop hosting", code="has_listings")
+                user.is_host = False
+            uow.users.update(user)
+            uow.commit()
+        return user
+
+    def become_host(self, actor: User) -> User:
+        return self.update_profile(actor, UpdateProfile(is_host=True))
+
+    def public_profile(self, user_id: uuid.UUID) -> User:
+        with self._uow() as uow:
+            user = uow.users.get(user_id)
+        if user is None or not user.is_active:
+            raise NotFound("no such user")
+        return user
+
+    def list_users(self, actor: User, *, limit: int, cursor: str | None = None) -> Page[User]:
+        _require_admin(actor)
+        check_limit(limit)
+        after = None
+        if cursor is not None:
+            created_at, user_id = decode_cursor(cursor, 2)
+            try:
+                after = (datetime.fromisoformat(str(created_at)), uuid.UUID(str(user_id)))
+            except ValueError:
+                raise InvalidInput.field("cursor", "is not a cursor this API issued") from None
+        with self._uow() as uow:
+            users = uow.users.list(limit=limit + 1, after=after)
+        next_cursor = None
+        if len(users) > limit:
+            users = users[:limit]
+            last = users[-1]
+            next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+        return Page(users, next_cursor)
+
+    def deactivate(self, actor: User, user_id: uuid.UUID) -> User:
+        """Deactivate an account: it can no longer log in, and its tokens stop working."""
+        _require_admin(actor)
+        now = self._clock.now()
+        with self._uow() as uow:
+            user = self._load(uow, user_id)
+            user.deactivate(by=actor)
+            uow.users.update(user)
+            uow.refresh_tokens.revoke_all_for_user(user.id, now)
+            uow.commit()
+        return user
+
+    def _start_session(self, uow: UnitOfWork, user_id: uuid.UUID, *, family_id: uuid.UUID) -> TokenPair:
+        now = self._clock.now()
+        opaque = secrets.token_urlsafe(32)
+        uow.refresh_tokens.add(
+            RefreshToken(
+                id=uuid.uuid4(),
+                user_id=user_id,
+                family_id=family_id,
+                token_hash=hash_refresh_token(opaque),
+                issued_at=now,
+                expires_at=now + self._refresh_ttl,
+            )
+        )
+        return TokenPair(
+            access_token=self._tokens.issue_access_token(user_id, now),
+            refresh_token=opaque,
+            expires_in=self._tokens.access_token_ttl_seconds,
+        )
+
+    def _dummy_password_hash(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy_hash
+
+    @staticmethod
+    def _load(uow: UnitOfWork, user_id: uuid.UUID) -> User:
+        user = uow.users.get(user_id)
+        if user is None:
+            raise NotFound("no such user")
+        return user
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise Forbidden("only administrators may do this")
