@@ -30,6 +30,7 @@ from airbnb_core.domain.properties import Property
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.users import RefreshToken, User
 from airbnb_core.ports.payments import ProviderEvent, ProviderOutcome, ProviderPayment
+from airbnb_core.ports.security import PasswordHasher
 from airbnb_core.ports.unit_of_work import UnitOfWork
 from airbnb_core.services.accounts import Accounts
 
@@ -69,9 +70,7 @@ class ScryptPasswordHasher:
     def verify(self, password_hash: str, password: str) -> bool:
         try:
             _, n, r, p, salt, digest = password_hash.split("$")
-            candidate = hashlib.scrypt(
-                password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p)
-            )
+            candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
         except ValueError:
             return False
         return hmac.compare_digest(candidate.hex(), digest)
@@ -105,6 +104,27 @@ class HmacTokenService:
         return hmac.new(self._secret, body, hashlib.sha256).hexdigest()
 
 
+class InMemoryRateLimiter:
+    """Fixed-window counters in this process's memory."""
+
+    def __init__(self, clock: SystemClock | FixedClock | None = None) -> None:
+        self._clock = clock or SystemClock()
+        self._windows: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, *, limit: int, window_seconds: int) -> int | None:
+        now = int(self._clock.now().timestamp())
+        window = now - now % window_seconds
+        with self._lock:
+            if len(self._windows) > 100_000:  # forget clients whose window has closed
+                self._windows = {k: v for k, v in self._windows.items() if v[0] == window}
+            start, count = self._windows.get(key, (window, 0))
+            if start != window:
+                start, count = window, 0
+            self._windows[key] = (start, count + 1)
+        return None if count < limit else start + window_seconds - now
+
+
 class RecordingNotifier:
     """Keeps every notification it was asked to send, in order."""
 
@@ -127,9 +147,7 @@ class FakePaymentGateway:
         self._secret = webhook_secret
         self.payments: dict[str, dict[str, Any]] = {}
 
-    def create(
-        self, amount: Money, *, payment_method: str, capture: bool, idempotency_key: str
-    ) -> ProviderPayment:
+    def create(self, amount: Money, *, payment_method: str, capture: bool, idempotency_key: str) -> ProviderPayment:
         pid = f"fake_{hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]}"
         if payment_method == "pm_card_chargeDeclined":
             return ProviderPayment(pid, ProviderOutcome.DECLINED, "card_declined")
@@ -181,11 +199,7 @@ class _Table:
         return copy.deepcopy(row) if row is not None else None
 
     def find(self, **where: Any) -> list[Any]:
-        return [
-            copy.deepcopy(row)
-            for row in self.rows.values()
-            if all(getattr(row, k) == v for k, v in where.items())
-        ]
+        return [copy.deepcopy(row) for row in self.rows.values() if all(getattr(row, k) == v for k, v in where.items())]
 
 
 class InMemoryUserRepository:
@@ -366,12 +380,14 @@ class InMemoryPlatform:
     service_fee_rate: Decimal = Decimal("0.10")
 
 
-def in_memory_platform(clock: SystemClock | FixedClock | None = None) -> InMemoryPlatform:
+def in_memory_platform(
+    clock: SystemClock | FixedClock | None = None, password_hasher: PasswordHasher | None = None
+) -> InMemoryPlatform:
     store = InMemoryStore()
     clock = clock or SystemClock()
     accounts = Accounts(
         uow=lambda: InMemoryUnitOfWork(store),
-        hasher=ScryptPasswordHasher(),
+        hasher=password_hasher or ScryptPasswordHasher(),
         tokens=HmacTokenService(secrets.token_bytes(32)),
         clock=clock,
     )

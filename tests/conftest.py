@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -68,3 +69,19 @@ def redis_url() -> Iterator[str]:
     yield REDIS_URL
     client.flushdb()
     client.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(make_postgres_database: Callable[[], str]) -> Iterator[Any]:
+    """One real server for the session: bootstrap's production wiring on PostgreSQL and Redis.
+
+    Request limits are raised so that the suite's own traffic is not throttled; the limits have
+    tests of their own.
+    """
+    from tests.support.stack import live_server as serve, production_like_settings
+
+    settings = production_like_settings(
+        make_postgres_database(), REDIS_URL, login_rate_limit=100_000, api_rate_limit=100_000
+    )
+    with serve(settings) as server:
+        yield server

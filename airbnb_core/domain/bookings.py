@@ -77,9 +77,7 @@ class Booking:
         if stay.check_in < today:
             errors.append(FieldError("check_in", "must not be in the past"))
         if not place.min_nights <= stay.nights <= place.max_nights:
-            errors.append(
-                FieldError("check_out", f"stay must be {place.min_nights} to {place.max_nights} nights")
-            )
+            errors.append(FieldError("check_out", f"stay must be {place.min_nights} to {place.max_nights} nights"))
         if not 1 <= guests <= place.max_guests:
             errors.append(FieldError("guests", f"must be 1 to {place.max_guests}"))
         if errors:
@@ -115,11 +113,7 @@ class Booking:
         """Whether this booking holds its dates: active, and not a hold whose time has passed."""
         if self.status not in ACTIVE_STATUSES:
             return False
-        return (
-            self.status is BookingStatus.CONFIRMED
-            or self.hold_expires_at is None
-            or now < self.hold_expires_at
-        )
+        return self.status is BookingStatus.CONFIRMED or self.hold_expires_at is None or now < self.hold_expires_at
 
     def paid(self, *, instant_book: bool, now: datetime) -> None:
         """The payment went through: captured for instant booking, only authorized otherwise."""

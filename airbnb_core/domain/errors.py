@@ -44,9 +44,7 @@ class InvalidInput(DomainError):
     code = "invalid_input"
     title = "Invalid input"
 
-    def __init__(
-        self, detail: str, *, errors: list[FieldError] | None = None, code: str | None = None
-    ) -> None:
+    def __init__(self, detail: str, *, errors: list[FieldError] | None = None, code: str | None = None) -> None:
         super().__init__(detail, code=code)
         self.errors = errors or []
 

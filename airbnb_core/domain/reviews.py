@@ -24,9 +24,7 @@ class Review:
     created_at: datetime
 
     @classmethod
-    def write(
-        cls, *, author: User, booking: Booking, rating: int, comment: str, today: date, now: datetime
-    ) -> Review:
+    def write(cls, *, author: User, booking: Booking, rating: int, comment: str, today: date, now: datetime) -> Review:
         """Review a stay: only its guest, only once it is confirmed and its check-out has passed."""
         if booking.user_id != author.id:
             raise Forbidden("only the guest of a booking may review it")

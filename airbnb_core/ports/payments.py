@@ -35,9 +35,7 @@ class ProviderEvent:
 class PaymentGateway(Protocol):
     name: str
 
-    def create(
-        self, amount: Money, *, payment_method: str, capture: bool, idempotency_key: str
-    ) -> ProviderPayment:
+    def create(self, amount: Money, *, payment_method: str, capture: bool, idempotency_key: str) -> ProviderPayment:
         """Charge (``capture``) or only authorize ``amount``; a decline is an outcome, not an error."""
 
     def capture(self, provider_payment_id: str) -> None: ...

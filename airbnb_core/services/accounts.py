@@ -17,6 +17,7 @@ from airbnb_core.domain.errors import (
     InvalidCredentials,
     InvalidInput,
     NotFound,
+    RateLimited,
     Unauthenticated,
     raise_if_any,
 )
@@ -31,6 +32,7 @@ from airbnb_core.domain.users import (
     validate_password,
 )
 from airbnb_core.ports.clock import Clock
+from airbnb_core.ports.rate_limit import RateLimiter
 from airbnb_core.ports.security import PasswordHasher, TokenService
 from airbnb_core.ports.unit_of_work import UnitOfWork
 
@@ -43,12 +45,14 @@ class RegisterUser:
     email: str
     password: str
     is_host: bool = False
+    client: str = "local"  # who is asking (an IP address at the web edge), for the attempt limit
 
 
 @dataclass(frozen=True, slots=True)
 class LogIn:
     email: str
     password: str
+    client: str = "local"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +76,14 @@ class Accounts:
         hasher: PasswordHasher,
         tokens: TokenService,
         clock: Clock,
+        *,
+        limiter: RateLimiter | None = None,
+        attempts_per_minute: int = 10,
         refresh_token_ttl: timedelta = REFRESH_TOKEN_TTL,
     ) -> None:
         self._uow = uow
+        self._limiter = limiter
+        self._attempts_per_minute = attempts_per_minute
         self._hasher = hasher
         self._tokens = tokens
         self._clock = clock
@@ -82,29 +91,36 @@ class Accounts:
         self._dummy_hash: str | None = None
 
     def register(self, cmd: RegisterUser) -> User:
-        errors: list[FieldError] = []
-        name = validate_name(cmd.name, errors)
-        email = validate_email(cmd.email, errors)
-        validate_password(cmd.password, errors)
-        raise_if_any(errors)
-        now = self._clock.now()
-        user = User(
-            id=uuid.uuid4(),
-            name=name,
-            email=email,
-            password_hash=self._hasher.hash(cmd.password),
-            created_at=now,
-            is_host=cmd.is_host,
-        )
+        self._count_attempt(cmd.client)
+        user = self._new_user(cmd)
         with self._uow() as uow:
-            if uow.users.get_by_email(email) is not None:
+            if uow.users.get_by_email(user.email) is not None:
                 raise EmailTaken("an account with this email already exists")
             uow.users.add(user)
             uow.commit()
         return user
 
+    def create_admin(self, cmd: RegisterUser) -> tuple[User, bool]:
+        """Make an administrator, promoting the account if the email exists. True when one was created.
+
+        An operator action (the command line), never reachable through the API.
+        """
+        with self._uow() as uow:
+            user = uow.users.get_by_email(normalize_email(cmd.email))
+            if user is not None:
+                user.is_admin = True
+                uow.users.update(user)
+                uow.commit()
+                return user, False
+            user = self._new_user(cmd)
+            user.is_admin = True
+            uow.users.add(user)
+            uow.commit()
+        return user, True
+
     def log_in(self, cmd: LogIn) -> TokenPair:
         """Exchange credentials for a token pair. Every failure looks the same to the caller."""
+        self._count_attempt(cmd.client)
         with self._uow() as uow:
             user = uow.users.get_by_email(normalize_email(cmd.email))
             if user is None:
@@ -231,6 +247,21 @@ class Accounts:
             uow.commit()
         return user
 
+    def _new_user(self, cmd: RegisterUser) -> User:
+        errors: list[FieldError] = []
+        name = validate_name(cmd.name, errors)
+        email = validate_email(cmd.email, errors)
+        validate_password(cmd.password, errors)
+        raise_if_any(errors)
+        return User(
+            id=uuid.uuid4(),
+            name=name,
+            email=email,
+            password_hash=self._hasher.hash(cmd.password),
+            created_at=self._clock.now(),
+            is_host=cmd.is_host,
+        )
+
     def _start_session(self, uow: UnitOfWork, user_id: uuid.UUID, *, family_id: uuid.UUID) -> TokenPair:
         now = self._clock.now()
         opaque = secrets.token_urlsafe(32)
@@ -249,6 +280,14 @@ class Accounts:
             refresh_token=opaque,
             expires_in=self._tokens.access_token_ttl_seconds,
         )
+
+    def _count_attempt(self, client: str) -> None:
+        """Sign-ups and log-ins are limited per client, which blunts password guessing."""
+        if self._limiter is None:
+            return
+        wait = self._limiter.hit(f"auth:{client}", limit=self._attempts_per_minute, window_seconds=60)
+        if wait is not None:
+            raise RateLimited("too many sign-in attempts; try again later", retry_after_seconds=wait)
 
     def _dummy_password_hash(self) -> str:
         if self._dummy_hash is None:

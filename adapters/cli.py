@@ -1,0 +1,115 @@
+"""The ``airbnb`` command line: serve, migrate and administer the platform."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+import bootstrap
+from adapters.graphql import print_schema
+from adapters.persistence import upgrade
+from airbnb_core.domain.errors import DomainError
+from airbnb_core.services.accounts import RegisterUser
+
+
+def _settings() -> bootstrap.Settings:
+    try:
+        return bootstrap.Settings.from_env()
+    except bootstrap.ConfigurationError as exc:
+        sys.exit(f"configuration error: {exc}")
+
+
+def serve(args: argparse.Namespace) -> None:
+    settings = _settings()
+    if settings.database_url.startswith("sqlite"):
+        # The embedded database belongs to this one server, so it is brought up to date on start.
+        upgrade(settings.database_url)
+    if settings.ephemeral_jwt_secret and args.workers > 1:
+        # Each worker would draw its own random secret and reject the others' tokens.
+        sys.exit("set AIRBNB_JWT_SECRET to run more than one worker")
+    uvicorn.run(
+        "bootstrap:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def migrate(_: argparse.Namespace) -> None:
+    settings = _settings()
+    upgrade(settings.database_url)
+    print(f"database is at the latest schema: {_redacted(settings.database_url)}")
+
+
+def create_admin(args: argparse.Namespace) -> None:
+    settings = _settings()
+    password = os.environ.get("AIRBNB_ADMIN_PASSWORD") or ""
+    accounts = bootstrap.build_container(settings).accounts()
+    if not password and sys.stdin.isatty():
+        password = getpass.getpass("Password for the new administrator: ")
+    try:
+        user, created = accounts.create_admin(RegisterUser(args.name, args.email, password))
+    except DomainError as exc:
+        sys.exit(f"cannot create the administrator: {exc.detail}")
+    print(f"{'created' if created else 'promoted'} administrator {user.email} ({user.id})")
+
+
+def openapi(_: argparse.Namespace) -> None:
+    app = bootstrap.build_app(_settings())
+    print(json.dumps(app.openapi_schema.to_schema(), indent=2))
+
+
+def graphql_schema(_: argparse.Namespace) -> None:
+    print(print_schema())
+
+
+def _redacted(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.split("@", 1)[1]
+    return scheme + sep + rest
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="airbnb", description="Airbnb-style booking backend")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("serve", help="run the HTTP server (REST and GraphQL)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--ssl-certfile")
+    p.add_argument("--ssl-keyfile")
+    p.set_defaults(run=serve)
+
+    commands.add_parser("migrate", help="bring the database schema to the latest version").set_defaults(run=migrate)
+
+    p = commands.add_parser(
+        "create-admin",
+        help="create an administrator, or promote an existing account (password from AIRBNB_ADMIN_PASSWORD or a prompt)",
+    )
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", required=True)
+    p.set_defaults(run=create_admin)
+
+    commands.add_parser("openapi", help="print the OpenAPI document").set_defaults(run=openapi)
+    commands.add_parser("graphql-schema", help="print the GraphQL schema (SDL)").set_defaults(run=graphql_schema)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    args.run(args)

@@ -1,0 +1,74 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
+
+from adapters.http.accounts import AuthController, UserController
+from adapters.http.auth import provide_current_user
+from adapters.http.problems import EXCEPTION_HANDLERS
+from adapters.http.ratelimit import ApiRateLimitMiddleware, HitCounter
+from adapters.http.system import health, readiness_handler
+from airbnb_core.services.accounts import Accounts
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    debug: bool = False
+    api_rate_limit: int = 600
+    cors_origins: Sequence[str] = ()
+    max_body_bytes: int = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class HttpDependencies:
+    """What the web edge needs from the composition root."""
+
+    accounts: Callable[[], Accounts]
+    readiness_checks: Mapping[str, Callable[[], None]] = field(default_factory=dict)
+    api_hit_counter: HitCounter | None = None
+    extra_route_handlers: Sequence[ControllerRouterHandler] = ()
+    on_shutdown: Sequence[Callable[[], Any]] = ()
+
+
+def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> Litestar:
+    settings = settings or HttpSettings()
+    api = Router(path=API_PREFIX, route_handlers=[AuthController, UserController])
+    middleware = []
+    if deps.api_hit_counter is not None:
+        middleware.append(ApiRateLimitMiddleware(deps.api_hit_counter, settings.api_rate_limit))
+    return Litestar(
+        route_handlers=[api, health, readiness_handler(deps.readiness_checks), *deps.extra_route_handlers],
+        dependencies={
+            "accounts": Provide(deps.accounts, sync_to_thread=False),
+            "current_user": Provide(provide_current_user, sync_to_thread=True),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=middleware,
+        openapi_config=OpenAPIConfig(
+            title="Airbnb clone API",
+            version="1.0.0",
+            description="Find, book and host places to stay. Errors are RFC 9457 problem documents.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+            ),
+        ),
+        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        request_max_body_size=settings.max_body_bytes,
+        on_shutdown=list(deps.on_shutdown),
+        debug=settings.debug,
+    )

@@ -1,0 +1,35 @@
+"""Bearer-token authentication as a Litestar dependency."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from airbnb_core.domain.errors import Unauthenticated
+from airbnb_core.domain.users import User
+from airbnb_core.services.accounts import Accounts
+
+BEARER_SECURITY = [{"BearerToken": []}]
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def provide_current_user(request: Request[Any, Any, Any], accounts: Accounts) -> User:
+    """The caller, who must present a valid access token of an active account."""
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise Unauthenticated("this action needs a bearer access token")
+    return accounts.authenticate(token)
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The peer address; behind a proxy, the ASGI server's proxy-headers support sets it."""
+    return request.client.host if request.client else "unknown"

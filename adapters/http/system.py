@@ -1,0 +1,44 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+
+from litestar import Response, get
+from msgspec import Struct
+
+logger = logging.getLogger(__name__)
+
+
+class Health(Struct):
+    status: str
+
+
+class Readiness(Struct):
+    status: str
+    checks: dict[str, str]
+
+
+@get("/health", operation_id="health", tags=["system"], sync_to_thread=False)
+def health() -> Health:
+    """Liveness: the process is up and serving."""
+    return Health("ok")
+
+
+def readiness_handler(checks: Mapping[str, Callable[[], None]]) -> object:
+    @get("/ready", operation_id="ready", tags=["system"], sync_to_thread=True)
+    def ready() -> Response[Readiness]:
+        """Readiness: every backing service (database, Redis) answers. 503 names the one that does not."""
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as exc:  # any failure means not ready; the probe must not error itself
+                logger.warning("readiness check %s failed: %s", name, exc)
+                results[name] = "unavailable"
+        ok = all(v == "ok" for v in results.values())
+        return Response(Readiness("ok" if ok else "unavailable", results), status_code=200 if ok else 503)
+
+    return ready

@@ -1,0 +1,177 @@
+"""The composition root: reads settings once, builds the adapters and hands the use cases to the edges."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import redis
+import redis.asyncio
+from dependency_injector import containers, providers
+from litestar import Litestar
+
+from adapters.cache import RedisRateLimiter
+from adapters.graphql import build_graphql_router
+from adapters.http.app import HttpDependencies, HttpSettings, create_app
+from adapters.persistence import SqlAlchemyUnitOfWork, create_engine, make_session_factory, ping
+from adapters.security import Argon2PasswordHasher, JwtTokenService
+from airbnb_core.inmemory import InMemoryRateLimiter, SystemClock
+from airbnb_core.services.accounts import Accounts
+
+DEFAULT_DATABASE_URL = "sqlite:///./airbnb.db"
+
+
+class ConfigurationError(Exception):
+    """The environment asks for something the platform cannot safely run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    payment_provider: str = "sandbox"
+    stripe_api_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    jwt_secret: str = ""
+    login_rate_limit: int = 10
+    api_rate_limit: int = 600
+    booking_hold_minutes: int = 15
+    service_fee_rate: Decimal = Decimal("0.10")
+    ephemeral_jwt_secret: bool = False
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``AIRBNB_*`` variables; refuse insecure defaults when ``AIRBNB_ENV=production``."""
+        env = os.environ if environ is None else environ
+
+        def text(name: str) -> str | None:
+            value = env.get(f"AIRBNB_{name}", "").strip()
+            return value or None
+
+        def number(name: str, default: int) -> int:
+            raw = text(name)
+            try:
+                value = int(raw) if raw is not None else default
+            except ValueError:
+                raise ConfigurationError(f"AIRBNB_{name} must be a whole number, not {raw!r}") from None
+            if value < 1:
+                raise ConfigurationError(f"AIRBNB_{name} must be at least 1")
+            return value
+
+        try:
+            fee_rate = Decimal(text("SERVICE_FEE_RATE") or "0.10")
+        except InvalidOperation:
+            raise ConfigurationError("AIRBNB_SERVICE_FEE_RATE must be a decimal such as 0.10") from None
+        if not Decimal(0) <= fee_rate < Decimal(1):
+            raise ConfigurationError("AIRBNB_SERVICE_FEE_RATE must be at least 0 and below 1")
+
+        settings = cls(
+            env=text("ENV") or "development",
+            database_url=text("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            redis_url=text("REDIS_URL"),
+            payment_provider=text("PAYMENT_PROVIDER") or "sandbox",
+            stripe_api_key=text("STRIPE_API_KEY"),
+            stripe_webhook_secret=text("STRIPE_WEBHOOK_SECRET"),
+            stripe_api_base=text("STRIPE_API_BASE"),
+            jwt_secret=text("JWT_SECRET") or "",
+            login_rate_limit=number("LOGIN_RATE_LIMIT", 10),
+            api_rate_limit=number("API_RATE_LIMIT", 600),
+            booking_hold_minutes=number("BOOKING_HOLD_MINUTES", 15),
+            service_fee_rate=fee_rate,
+        )
+        if settings.env not in ("development", "production", "test"):
+            raise ConfigurationError("AIRBNB_ENV must be development, test or production")
+        if settings.production and len(settings.jwt_secret) < 32:
+            raise ConfigurationError("AIRBNB_JWT_SECRET of at least 32 characters is required in production")
+        if not settings.jwt_secret:
+            # Tokens then die with the process, which is what a development server wants.
+            settings = dataclasses.replace(settings, jwt_secret=secrets.token_urlsafe(48), ephemeral_jwt_secret=True)
+        return settings
+
+
+def _ping_redis(client: redis.Redis) -> None:
+    client.ping()
+
+
+class Container(containers.DeclarativeContainer):
+    config = providers.Configuration()
+
+    engine = providers.Singleton(create_engine, config.database_url)
+    session_factory = providers.Singleton(make_session_factory, engine)
+    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
+
+    clock = providers.Singleton(SystemClock)
+    password_hasher = providers.Singleton(Argon2PasswordHasher)
+    token_service = providers.Singleton(JwtTokenService, config.jwt_secret)
+
+    redis_client = providers.Singleton(redis.Redis.from_url, config.redis_url, socket_timeout=2)
+    async_redis_client = providers.Singleton(redis.asyncio.Redis.from_url, config.redis_url, socket_timeout=2)
+    rate_limiter = providers.Selector(
+        config.shared_state,
+        memory=providers.Singleton(InMemoryRateLimiter, clock),
+        redis=providers.Singleton(RedisRateLimiter, redis_client, async_redis_client),
+    )
+
+    accounts = providers.Singleton(
+        Accounts,
+        uow=unit_of_work.provider,
+        hasher=password_hasher,
+        tokens=token_service,
+        clock=clock,
+        limiter=rate_limiter,
+        attempts_per_minute=config.login_rate_limit,
+    )
+
+
+def build_container(settings: Settings) -> Container:
+    container = Container()
+    values = dataclasses.asdict(settings)
+    values["shared_state"] = "redis" if settings.redis_url else "memory"
+    container.config.from_dict(values)
+    return container
+
+
+def build_app(settings: Settings | None = None, container: Container | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    container = container or build_container(settings)
+    accounts = container.accounts()
+    readiness = {"database": lambda: ping(container.engine())}
+    shutdown = [lambda: container.engine().dispose()]
+    if settings.redis_url:
+        redis_client, async_redis_client = container.redis_client(), container.async_redis_client()
+        readiness["redis"] = lambda: _ping_redis(redis_client)
+        shutdown += [redis_client.close, async_redis_client.aclose]
+    limiter = container.rate_limiter()
+
+    async def count_api_hit(client: str) -> int | None:
+        if isinstance(limiter, RedisRateLimiter):
+            return await limiter.ahit(f"api:{client}", limit=settings.api_rate_limit, window_seconds=60)
+        return limiter.hit(f"api:{client}", limit=settings.api_rate_limit, window_seconds=60)
+
+    deps = HttpDependencies(
+        accounts=lambda: accounts,
+        readiness_checks=readiness,
+        api_hit_counter=count_api_hit,
+        extra_route_handlers=[build_graphql_router(lambda: accounts, graphiql=not settings.production)],
+        on_shutdown=shutdown,
+    )
+    return create_app(deps, HttpSettings(debug=False, api_rate_limit=settings.api_rate_limit))
+
+
+def create_app_from_env() -> Litestar:
+    """The ASGI application factory the server workers call (``uvicorn --factory``)."""
+    return build_app()
+
+
+__all__ = ["ConfigurationError", "Container", "Settings", "build_app", "build_container", "create_app_from_env"]
+

@@ -1,0 +1,49 @@
+"""The production composition (bootstrap) on a fresh PostgreSQL database and Redis, served over real HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import argon2
+from dependency_injector import providers
+
+import bootstrap
+from adapters.persistence import upgrade
+from adapters.security import Argon2PasswordHasher
+from tests.support.server import running_server
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    settings: bootstrap.Settings
+    container: bootstrap.Container
+
+
+def production_like_settings(database_url: str, redis_url: str | None, **overrides: object) -> bootstrap.Settings:
+    upgrade(database_url)
+    env = {
+        "AIRBNB_ENV": "test",
+        "AIRBNB_DATABASE_URL": database_url,
+        "AIRBNB_JWT_SECRET": "test-secret-that-is-long-enough-for-hs256",
+    }
+    if redis_url:
+        env["AIRBNB_REDIS_URL"] = redis_url
+    return dataclasses.replace(bootstrap.Settings.from_env(env), **overrides)  # type: ignore[arg-type]
+
+
+def fast_hashing(container: bootstrap.Container) -> None:
+    """Production argon2 parameters cost tens of milliseconds a hash; tests need the behaviour, not the cost."""
+    cheap = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    container.password_hasher.override(providers.Singleton(Argon2PasswordHasher, cheap))
+
+
+@contextmanager
+def live_server(settings: bootstrap.Settings) -> Iterator[LiveServer]:
+    container = bootstrap.build_container(settings)
+    fast_hashing(container)
+    with running_server(bootstrap.build_app(settings, container)) as url:
+        yield LiveServer(url, settings, container)

@@ -1,0 +1,211 @@
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from airbnb_core.domain.errors import (
+    Conflict,
+    EmailTaken,
+    Forbidden,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
+from airbnb_core.inmemory import (
+    FixedClock,
+    HmacTokenService,
+    InMemoryRateLimiter,
+    InMemoryStore,
+    InMemoryUnitOfWork,
+    ScryptPasswordHasher,
+)
+from airbnb_core.services.accounts import Accounts, LogIn, RegisterUser, UpdateProfile
+
+START = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def accounts(clock: FixedClock) -> Accounts:
+    store = InMemoryStore()
+    return Accounts(
+        uow=lambda: InMemoryUnitOfWork(store),
+        hasher=ScryptPasswordHasher(n=2**8),
+        tokens=HmacTokenService(b"k" * 32, ttl_seconds=900),
+        clock=clock,
+        limiter=InMemoryRateLimiter(clock),
+        attempts_per_minute=50,
+    )
+
+
+def register(accounts: Accounts, email: str = "ann@example.com", **kw: object) -> None:
+    accounts.register(RegisterUser(kw.pop("name", "Ann"), email, "correct horse", **kw))  # type: ignore[arg-type]
+
+
+def test_registration_normalizes_email_and_refuses_duplicates_in_any_case(accounts: Accounts) -> None:
+    user = accounts.register(RegisterUser("  Ann ", "Ann@Example.COM", "correct horse"))
+    assert (user.name, user.email, user.is_host, user.is_admin) == ("Ann", "ann@example.com", False, False)
+    with pytest.raises(EmailTaken):
+        register(accounts, "ANN@example.com")
+
+
+def test_registration_reports_every_invalid_field(accounts: Accounts) -> None:
+    with pytest.raises(InvalidInput) as err:
+        accounts.register(RegisterUser("", "not-an-email", "short"))
+    assert {e.field for e in err.value.errors} == {"name", "email", "password"}
+
+
+def test_wrong_password_and_unknown_email_fail_identically(accounts: Accounts) -> None:
+    register(accounts)
+    with pytest.raises(InvalidCredentials) as wrong:
+        accounts.log_in(LogIn("ann@example.com", "wrong password"))
+    with pytest.raises(InvalidCredentials) as unknown:
+        accounts.log_in(LogIn("nobody@example.com", "correct horse"))
+    assert (wrong.value.code, wrong.value.detail) == (unknown.value.code, unknown.value.detail)
+
+
+def test_access_token_speaks_for_the_user_until_it_expires(accounts: Accounts, clock: FixedClock) -> None:
+    register(accounts)
+    pair = accounts.log_in(LogIn("ANN@example.com", "correct horse"))
+    assert accounts.authenticate(pair.access_token).email == "ann@example.com"
+    clock.advance(timedelta(seconds=pair.expires_in))
+    with pytest.raises(Unauthenticated):
+        accounts.authenticate(pair.access_token)
+
+
+def test_refresh_rotates_and_reuse_revokes_the_whole_family(accounts: Accounts) -> None:
+    register(accounts)
+    first = accounts.log_in(LogIn("ann@example.com", "correct horse"))
+    second = accounts.refresh(first.refresh_token)
+    assert second.refresh_token != first.refresh_token
+    with pytest.raises(Unauthenticated) as reused:
+        accounts.refresh(first.refresh_token)
+    assert reused.value.code == "refresh_token_reused"
+    # The thief's reuse also kills the legitimate holder's newer token.
+    with pytest.raises(Unauthenticated):
+        accounts.refresh(second.refresh_token)
+
+
+def test_other_logins_survive_a_revoked_family(accounts: Accounts) -> None:
+    register(accounts)
+    phone = accounts.log_in(LogIn("ann@example.com", "correct horse"))
+    laptop = accounts.log_in(LogIn("ann@example.com", "correct horse"))
+    accounts.refresh(phone.refresh_token)
+    with pytest.raises(Unauthenticated):
+        accounts.refresh(phone.refresh_token)
+    assert accounts.refresh(laptop.refresh_token).access_token
+
+
+def test_expired_refresh_token_is_refused(accounts: Accounts, clock: FixedClock) -> None:
+    register(accounts)
+    pair = accounts.log_in(LogIn("ann@example.com", "correct horse"))
+    clock.advance(timedelta(days=31))
+    with pytest.raises(Unauthenticated):
+        accounts.refresh(pair.refresh_token)
+
+
+def test_logout_ends_the_session_but_not_someone_elses(accounts: Accounts) -> None:
+    register(accounts)
+    register(accounts, "bob@example.com", name="Bob")
+    ann = accounts.log_in(LogIn("ann@example.com", "correct horse"))
+    bob = accounts.log_in(LogIn("bob@example.com", "correct horse"))
+    ann_user = accounts.authenticate(ann.access_token)
+    accounts.log_out(ann_user, bob.refresh_token)
+    assert accounts.refresh(bob.refresh_token)
+    accounts.log_out(ann_user, ann.refresh_token)
+    with pytest.raises(Unauthenticated):
+        accounts.refresh(ann.refresh_token)
+
+
+def test_deactivated_user_cannot_log_in_refresh_or_use_a_token(accounts: Accounts) -> None:
+    admin, _ = accounts.create_admin(RegisterUser("Root", "root@example.com", "correct horse"))
+    register(accounts)
+    pair = accounts.log_in(LogIn("ann@example.com", "correct horse"))
+    ann = accounts.authenticate(pair.access_token)
+    assert not accounts.deactivate(admin, ann.id).is_active
+    with pytest.raises(Unauthenticated):
+        accounts.authenticate(pair.access_token)
+    with pytest.raises(Unauthenticated):
+        accounts.refresh(pair.refresh_token)
+    with pytest.raises(InvalidCredentials):
+        accounts.log_in(LogIn("ann@example.com", "correct horse"))
+    with pytest.raises(NotFound):
+        accounts.public_profile(ann.id)
+
+
+def test_only_admins_list_and_deactivate_and_never_themselves(accounts: Accounts) -> None:
+    admin, created = accounts.create_admin(RegisterUser("Root", "root@example.com", "correct horse"))
+    assert created and admin.is_admin
+    register(accounts)
+    ann = accounts.authenticate(accounts.log_in(LogIn("ann@example.com", "correct horse")).access_token)
+    with pytest.raises(Forbidden):
+        accounts.list_users(ann, limit=10)
+    with pytest.raises(Forbidden):
+        accounts.deactivate(ann, admin.id)
+    with pytest.raises(Conflict):
+        accounts.deactivate(admin, admin.id)
+    with pytest.raises(NotFound):
+        accounts.deactivate(admin, uuid.uuid4())
+
+
+def test_create_admin_promotes_an_existing_account(accounts: Accounts) -> None:
+    register(accounts)
+    user, created = accounts.create_admin(RegisterUser("Ignored", "ANN@example.com", ""))
+    assert not created and user.is_admin and user.name == "Ann"
+
+
+def test_user_list_pages_through_everyone_once(accounts: Accounts, clock: FixedClock) -> None:
+    admin, _ = accounts.create_admin(RegisterUser("Root", "root@example.com", "correct horse"))
+    for i in range(6):
+        clock.advance(timedelta(seconds=1))
+        register(accounts, f"user{i}@example.com")
+    seen, cursor = [], None
+    while True:
+        page = accounts.list_users(admin, limit=3, cursor=cursor)
+        seen += [u.email for u in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == ["root@example.com"] + [f"user{i}@example.com" for i in range(6)]
+    with pytest.raises(InvalidInput):
+        accounts.list_users(admin, limit=3, cursor="garbage!")
+    with pytest.raises(InvalidInput):
+        accounts.list_users(admin, limit=101)
+
+
+def test_profile_update_changes_name_password_and_hosting(accounts: Accounts) -> None:
+    register(accounts)
+    other = accounts.log_in(LogIn("ann@example.com", "correct horse"))
+    ann = accounts.authenticate(other.access_token)
+    with pytest.raises(InvalidInput) as err:
+        accounts.update_profile(ann, UpdateProfile(password="new password!"))
+    assert err.value.errors[0].field == "current_password"
+    with pytest.raises(InvalidInput):
+        accounts.update_profile(ann, UpdateProfile(password="new password!", current_password="nope"))
+    updated = accounts.update_profile(
+        ann, UpdateProfile(name="Annie", password="new password!", current_password="correct horse", is_host=True)
+    )
+    assert (updated.name, updated.is_host) == ("Annie", True)
+    with pytest.raises(Unauthenticated):
+        accounts.refresh(other.refresh_token)  # a new password ends other sessions
+    assert accounts.log_in(LogIn("ann@example.com", "new password!"))
+
+
+def test_login_attempts_are_limited_per_client(accounts: Accounts, clock: FixedClock) -> None:
+    for _ in range(50):
+        with pytest.raises(InvalidCredentials):
+            accounts.log_in(LogIn("x@example.com", "whatever1", client="10.0.0.1"))
+    with pytest.raises(RateLimited) as limited:
+        accounts.log_in(LogIn("x@example.com", "whatever1", client="10.0.0.1"))
+    assert 0 < limited.value.retry_after_seconds <= 60
+    with pytest.raises(InvalidCredentials):
+        accounts.log_in(LogIn("x@example.com", "whatever1", client="10.0.0.2"))
+    clock.advance(timedelta(seconds=60))
+    with pytest.raises(InvalidCredentials):
+        accounts.log_in(LogIn("x@example.com", "whatever1", client="10.0.0.1"))
