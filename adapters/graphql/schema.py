@@ -1,0 +1,24 @@
+"""The GraphQL schema: one root ``Query`` and ``Mutation`` composed from each capability's fields."""
+
+from __future__ import annotations
+
+import graphene
+import graphql
+
+from adapters.graphql.accounts import AccountMutations, AccountQueries
+
+
+class Query(AccountQueries, graphene.ObjectType):
+    pass
+
+
+class Mutation(AccountMutations, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)
+
+
+def print_schema() -> str:
+    """The schema in SDL, as ``airbnb graphql-schema`` prints it."""
+    return graphql.print_schema(schema.graphql_schema)
