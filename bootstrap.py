@@ -174,4 +174,3 @@ def create_app_from_env() -> Litestar:
 
 
 __all__ = ["ConfigurationError", "Container", "Settings", "build_app", "build_container", "create_app_from_env"]
-

@@ -98,7 +98,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "create-admin",
-        help="create an administrator, or promote an existing account (password from AIRBNB_ADMIN_PASSWORD or a prompt)",
+        help="create an administrator or promote an existing account; password from AIRBNB_ADMIN_PASSWORD or a prompt",
     )
     p.add_argument("--email", required=True)
     p.add_argument("--name", required=True)
@@ -113,3 +113,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
     args.run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -78,7 +78,8 @@ def live_server(make_postgres_database: Callable[[], str]) -> Iterator[Any]:
     Request limits are raised so that the suite's own traffic is not throttled; the limits have
     tests of their own.
     """
-    from tests.support.stack import live_server as serve, production_like_settings
+    from tests.support.stack import live_server as serve
+    from tests.support.stack import production_like_settings
 
     settings = production_like_settings(
         make_postgres_database(), REDIS_URL, login_rate_limit=100_000, api_rate_limit=100_000

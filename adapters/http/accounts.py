@@ -6,7 +6,8 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from adapters.http.auth import BEARER_SECURITY, client_address
@@ -37,19 +38,23 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/register", operation_id="register", sync_to_thread=True)
-    def register(self, data: UserCreate, accounts: Accounts, request: Request[Any, Any, Any]) -> Account:
+    def register(
+        self, data: JSONBody[UserCreate], accounts: NamedDependency[Accounts], request: Request[Any, Any, Any]
+    ) -> Account:
         """Create an account. Emails are unique regardless of case."""
         cmd = RegisterUser(data.name, data.email, data.password, data.is_host, client=client_address(request))
         return to_account(accounts.register(cmd))
 
     @post("/login", operation_id="login", status_code=HTTP_200_OK, sync_to_thread=True)
-    def login(self, data: LoginRequest, accounts: Accounts, request: Request[Any, Any, Any]) -> TokenPairResponse:
+    def login(
+        self, data: JSONBody[LoginRequest], accounts: NamedDependency[Accounts], request: Request[Any, Any, Any]
+    ) -> TokenPairResponse:
         """Exchange email and password for a short-lived access token and a refresh token."""
         pair = accounts.log_in(LogIn(data.email, data.password, client=client_address(request)))
         return to_token_pair(pair)
 
     @post("/refresh", operation_id="refreshToken", status_code=HTTP_200_OK, sync_to_thread=True)
-    def refresh(self, data: RefreshRequest, accounts: Accounts) -> TokenPairResponse:
+    def refresh(self, data: JSONBody[RefreshRequest], accounts: NamedDependency[Accounts]) -> TokenPairResponse:
         """Rotate a refresh token into a new pair. Reusing a rotated token revokes the whole session."""
         return to_token_pair(accounts.refresh(data.refresh_token))
 
@@ -60,7 +65,9 @@ class AuthController(Controller):
         security=BEARER_SECURITY,
         sync_to_thread=True,
     )
-    def logout(self, data: RefreshRequest, accounts: Accounts, current_user: User) -> None:
+    def logout(
+        self, data: JSONBody[RefreshRequest], accounts: NamedDependency[Accounts], current_user: NamedDependency[User]
+    ) -> None:
         """End the session of this refresh token."""
         accounts.log_out(current_user, data.refresh_token)
 
@@ -70,12 +77,14 @@ class UserController(Controller):
     tags = ["users"]
 
     @get("/me", operation_id="getMe", security=BEARER_SECURITY, sync_to_thread=False)
-    def me(self, current_user: User) -> Account:
+    def me(self, current_user: NamedDependency[User]) -> Account:
         """The caller's own account."""
         return to_account(current_user)
 
     @patch("/me", operation_id="updateMe", security=BEARER_SECURITY, sync_to_thread=True)
-    def update_me(self, data: UserUpdate, accounts: Accounts, current_user: User) -> Account:
+    def update_me(
+        self, data: JSONBody[UserUpdate], accounts: NamedDependency[Accounts], current_user: NamedDependency[User]
+    ) -> Account:
         """Change your name, your password (with ``current_password``) or become a host."""
         cmd = UpdateProfile(
             name=unset_to_none(data.name),
@@ -86,15 +95,15 @@ class UserController(Controller):
         return to_account(accounts.update_profile(current_user, cmd))
 
     @get("/{user_id:uuid}", operation_id="getUser", sync_to_thread=True)
-    def public_profile(self, user_id: uuid.UUID, accounts: Accounts) -> UserPublic:
+    def public_profile(self, user_id: FromPath[uuid.UUID], accounts: NamedDependency[Accounts]) -> UserPublic:
         """Anyone's public profile."""
         return to_public(accounts.public_profile(user_id))
 
     @get("/", operation_id="listUsers", security=BEARER_SECURITY, sync_to_thread=True)
     def list_users(
         self,
-        accounts: Accounts,
-        current_user: User,
+        accounts: NamedDependency[Accounts],
+        current_user: NamedDependency[User],
         limit: Limit = LIMIT_DEFAULT,
         cursor: Annotated[str | None, Parameter(max_length=500)] = None,
     ) -> AccountPage:
@@ -108,6 +117,8 @@ class UserController(Controller):
         security=BEARER_SECURITY,
         sync_to_thread=True,
     )
-    def deactivate(self, user_id: uuid.UUID, accounts: Accounts, current_user: User) -> Account:
+    def deactivate(
+        self, user_id: FromPath[uuid.UUID], accounts: NamedDependency[Accounts], current_user: NamedDependency[User]
+    ) -> Account:
         """Deactivate an account: it can no longer log in and its tokens stop working (administrators only)."""
         return to_account(accounts.deactivate(current_user, user_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 
 from airbnb_core.domain.errors import Unauthenticated
 from airbnb_core.domain.users import User
@@ -22,7 +23,7 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
-def provide_current_user(request: Request[Any, Any, Any], accounts: Accounts) -> User:
+def provide_current_user(request: Request[Any, Any, Any], accounts: NamedDependency[Accounts]) -> User:
     """The caller, who must present a valid access token of an active account."""
     token = bearer_token(request.headers.get("authorization"))
     if token is None:

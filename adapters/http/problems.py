@@ -88,7 +88,7 @@ def _field_name(item: dict[str, Any]) -> str:
 _MISSING_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
 
 _CODES = {
-    400: "bad_request",
+    400: "malformed_request",  # validation failures are 422; a bare 400 means the body could not be decoded
     401: "unauthenticated",
     403: "forbidden",
     404: "not_found",
@@ -100,8 +100,6 @@ _CODES = {
 
 def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     code = _CODES.get(exc.status_code, "http_error")
-    if exc.status_code == 400 and "malformed" in str(exc.detail).lower():
-        code = "malformed_json"
     return problem_response(
         exc.status_code,
         code=code,

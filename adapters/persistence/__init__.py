@@ -1,0 +1,15 @@
+"""The persistence adapter: SQLAlchemy models, repositories and unit of work, Alembic migrations."""
+
+from adapters.persistence.database import create_engine, make_session_factory, ping
+from adapters.persistence.migrations_api import current_revision, downgrade, upgrade
+from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+
+__all__ = [
+    "SqlAlchemyUnitOfWork",
+    "create_engine",
+    "current_revision",
+    "downgrade",
+    "make_session_factory",
+    "ping",
+    "upgrade",
+]

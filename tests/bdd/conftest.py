@@ -9,14 +9,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
 
 from airbnb_core.inmemory import ScryptPasswordHasher, in_memory_platform
-from tests.support.stack import LiveServer
 from tests.bdd.drivers import CoreDriver, Driver, Outcome, RestDriver, Session
+from tests.support.stack import LiveServer
 
 
 @dataclass

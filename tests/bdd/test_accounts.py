@@ -182,5 +182,3 @@ def sees_public_profile(world: World, viewer: str, name: str) -> None:
 @then(parsers.parse("{name} is refused as not allowed"))
 def refused_forbidden(world: World, name: str) -> None:
     assert world.person(name).last.error == "forbidden"
-
-

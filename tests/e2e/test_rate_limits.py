@@ -15,8 +15,7 @@ def test_sign_in_attempts_and_api_requests_are_limited_per_client(
     settings = production_like_settings(make_postgres_database(), redis_url, login_rate_limit=3, api_rate_limit=8)
     with live_server(settings) as server, httpx.Client(base_url=server.url, timeout=10) as http:
         attempts = [
-            http.post("/api/v1/auth/login", json={"email": "a@example.com", "password": "whatever-1"})
-            for _ in range(4)
+            http.post("/api/v1/auth/login", json={"email": "a@example.com", "password": "whatever-1"}) for _ in range(4)
         ]
         assert [r.status_code for r in attempts] == [401, 401, 401, 429]
         assert attempts[-1].json()["code"] == "rate_limited"

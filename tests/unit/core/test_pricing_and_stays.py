@@ -1,3 +1,4 @@
+import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -7,7 +8,6 @@ from airbnb_core.domain.errors import InvalidInput
 from airbnb_core.domain.money import Money, round_half_up
 from airbnb_core.domain.properties import CancellationPolicy, Property
 from airbnb_core.domain.stay import Stay
-import uuid
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 

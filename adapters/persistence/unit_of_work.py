@@ -1,0 +1,92 @@
+"""The SQLAlchemy unit of work, and the translation of integrity errors into domain errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Self
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapters.persistence.repositories import (
+    SqlAlchemyBookingRepository,
+    SqlAlchemyPaymentRepository,
+    SqlAlchemyPropertyRepository,
+    SqlAlchemyRefreshTokenRepository,
+    SqlAlchemyReviewRepository,
+    SqlAlchemyUserRepository,
+)
+from airbnb_core.domain.errors import Conflict, DatesUnavailable, DomainError, EmailTaken
+from airbnb_core.ports.unit_of_work import UnitOfWork
+
+_ERRORS: dict[str, Callable[[], DomainError]] = {
+    "uq_users_email": lambda: EmailTaken("an account with this email already exists"),
+    "bookings_no_overlap": lambda: DatesUnavailable("these dates are no longer available"),
+    "uq_reviews_booking_id": lambda: Conflict("this booking already has a review", code="already_reviewed"),
+    "uq_payments_booking_id": lambda: Conflict("this booking already has a payment", code="already_paid"),
+}
+
+
+def constraint_name(exc: IntegrityError) -> str | None:
+    """The name of the constraint an integrity error broke, on PostgreSQL or SQLite."""
+    diag = getattr(exc.orig, "diag", None)
+    if diag is not None:
+        name: str | None = diag.constraint_name
+        return name
+    # SQLite names CHECK constraints but reports UNIQUE ones as "table.column, ..."; the naming
+    # convention turns the latter back into the constraint name.
+    kind, _, detail = str(exc.orig).partition(" constraint failed: ")
+    if kind == "CHECK":
+        return detail
+    if kind == "UNIQUE":
+        columns = [c.strip().split(".") for c in detail.split(",")]
+        return "_".join(["uq", columns[0][0], *(column for _, column in columns)])
+    return None
+
+
+@contextmanager
+def translate_integrity_errors() -> Iterator[None]:
+    try:
+        yield
+    except IntegrityError as exc:
+        make = _ERRORS.get(constraint_name(exc) or "")
+        raise (make() if make else Conflict("the change conflicts with existing data")) from exc
+
+
+class TranslatingSession(Session):
+    """A session whose flushes, including autoflushes before a query, raise domain errors."""
+
+    def flush(self, objects: Sequence[Any] | None = None) -> None:
+        with translate_integrity_errors():
+            super().flush(objects)
+
+
+class SqlAlchemyUnitOfWork(UnitOfWork):
+    """One session, hence one database transaction, per use case."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __enter__(self) -> Self:
+        self._session = session = self._session_factory()
+        self.users = SqlAlchemyUserRepository(session)
+        self.refresh_tokens = SqlAlchemyRefreshTokenRepository(session)
+        self.properties = SqlAlchemyPropertyRepository(session)
+        self.bookings = SqlAlchemyBookingRepository(session)
+        self.payments = SqlAlchemyPaymentRepository(session)
+        self.reviews = SqlAlchemyReviewRepository(session)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._session.close()
+
+    def commit(self) -> None:
+        with translate_integrity_errors():
+            self._session.commit()
+
+    def rollback(self) -> None:
+        self._session.rollback()

@@ -1,0 +1,86 @@
+"""The ``airbnb`` command as an operator runs it, in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from tests.support.server import free_port
+
+AIRBNB = [sys.executable, "-m", "adapters.cli"]
+
+
+def run(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*AIRBNB, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=120, input=stdin
+    )
+
+
+def test_migrate_creates_the_full_schema_with_the_exclusion_constraint(
+    make_postgres_database: Callable[[], str],
+) -> None:
+    url = make_postgres_database()
+    result = run("migrate", env={"AIRBNB_DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
+        tables = {r[0] for r in conn.execute("select tablename from pg_tables where schemaname = 'public'")}
+        exclusion = conn.execute(
+            "select pg_get_constraintdef(oid) from pg_constraint where conname = 'bookings_no_overlap'"
+        ).fetchone()
+    assert {"users", "properties", "bookings", "payments", "reviews", "refresh_tokens"} <= tables
+    assert exclusion is not None and "EXCLUDE USING gist" in exclusion[0]
+
+
+def test_create_admin_creates_then_promotes(tmp_path: Path) -> None:
+    env = {"AIRBNB_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "AIRBNB_ADMIN_PASSWORD": "admin-pass-1"}
+    assert run("migrate", env=env).returncode == 0
+    created = run("create-admin", "--email", "Root@Example.com", "--name", "Root", env=env)
+    assert created.returncode == 0, created.stderr
+    assert "created administrator root@example.com" in created.stdout
+    again = run("create-admin", "--email", "root@example.com", "--name", "Root", env=env)
+    assert "promoted administrator root@example.com" in again.stdout
+    refused = run("create-admin", "--email", "new@example.com", "--name", "N", env={**env, "AIRBNB_ADMIN_PASSWORD": ""})
+    assert refused.returncode != 0 and "password" in refused.stderr
+
+
+def test_schemas_print_without_a_database(tmp_path: Path) -> None:
+    env = {"AIRBNB_DATABASE_URL": f"sqlite:///{tmp_path}/none.db"}
+    openapi = json.loads(run("openapi", env=env).stdout)
+    assert "/api/v1/users/me" in openapi["paths"]
+    assert "type Mutation" in run("graphql-schema", env=env).stdout
+
+
+def test_production_refuses_to_start_without_a_jwt_secret(tmp_path: Path) -> None:
+    result = run("serve", env={"AIRBNB_ENV": "production", "AIRBNB_DATABASE_URL": f"sqlite:///{tmp_path}/p.db"})
+    assert result.returncode != 0 and "AIRBNB_JWT_SECRET" in result.stderr
+
+
+def test_serve_starts_on_the_embedded_defaults(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRBNB_")}
+    server = subprocess.Popen(
+        [*AIRBNB, "serve", "--port", str(port)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(base + "/ready").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert httpx.get(base + "/ready").json()["checks"] == {"database": "ok"}
+        body = {"name": "Ana", "email": "ana@example.com", "password": "pass-word-1"}
+        assert httpx.post(base + "/api/v1/auth/register", json=body).status_code == 201
+        assert (tmp_path / "airbnb.db").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
