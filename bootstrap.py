@@ -14,13 +14,13 @@ import redis.asyncio
 from dependency_injector import containers, providers
 from litestar import Litestar
 
-from adapters.cache import RedisRateLimiter
+from adapters.cache import RedisRateLimiter, RedisResponseCache
 from adapters.graphql import build_graphql_router
 from adapters.http.app import HttpDependencies, HttpSettings, create_app
 from adapters.persistence import SqlAlchemyUnitOfWork, create_engine, make_session_factory, ping
 from adapters.security import Argon2PasswordHasher, JwtTokenService
-from airbnb_core.inmemory import InMemoryRateLimiter, SystemClock
-from airbnb_core.services.accounts import Accounts
+from airbnb_core.inmemory import InMemoryCache, InMemoryRateLimiter, SystemClock
+from airbnb_core.services import Accounts, Listings, Services
 
 DEFAULT_DATABASE_URL = "sqlite:///./airbnb.db"
 
@@ -122,6 +122,12 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(RedisRateLimiter, redis_client, async_redis_client),
     )
 
+    cache = providers.Selector(
+        config.shared_state,
+        memory=providers.Singleton(InMemoryCache),
+        redis=providers.Singleton(RedisResponseCache, redis_client, async_redis_client),
+    )
+
     accounts = providers.Singleton(
         Accounts,
         uow=unit_of_work.provider,
@@ -129,8 +135,11 @@ class Container(containers.DeclarativeContainer):
         tokens=token_service,
         clock=clock,
         limiter=rate_limiter,
+        cache=cache,
         attempts_per_minute=config.login_rate_limit,
     )
+    listings = providers.Singleton(Listings, uow=unit_of_work.provider, clock=clock, cache=cache)
+    services = providers.Singleton(Services, accounts=accounts, listings=listings)
 
 
 def build_container(settings: Settings) -> Container:
@@ -144,7 +153,7 @@ def build_container(settings: Settings) -> Container:
 def build_app(settings: Settings | None = None, container: Container | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     container = container or build_container(settings)
-    accounts = container.accounts()
+    services = container.services()
     readiness = {"database": lambda: ping(container.engine())}
     shutdown = [lambda: container.engine().dispose()]
     if settings.redis_url:
@@ -159,10 +168,11 @@ def build_app(settings: Settings | None = None, container: Container | None = No
         return limiter.hit(f"api:{client}", limit=settings.api_rate_limit, window_seconds=60)
 
     deps = HttpDependencies(
-        accounts=lambda: accounts,
+        services=services,
+        response_cache=container.cache(),
         readiness_checks=readiness,
         api_hit_counter=count_api_hit,
-        extra_route_handlers=[build_graphql_router(lambda: accounts, graphiql=not settings.production)],
+        extra_route_handlers=[build_graphql_router(lambda: services, graphiql=not settings.production)],
         on_shutdown=shutdown,
     )
     return create_app(deps, HttpSettings(debug=False, api_rate_limit=settings.api_rate_limit))

@@ -14,10 +14,12 @@ import hmac
 import json
 import secrets
 import threading
+import time
+from collections import OrderedDict
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -28,11 +30,13 @@ from airbnb_core.domain.money import Money
 from airbnb_core.domain.payments import Payment
 from airbnb_core.domain.properties import Property
 from airbnb_core.domain.reviews import Review
+from airbnb_core.domain.search import SearchCriteria, SortValue, ascending, sort_value
+from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import RefreshToken, User
 from airbnb_core.ports.payments import ProviderEvent, ProviderOutcome, ProviderPayment
 from airbnb_core.ports.security import PasswordHasher
 from airbnb_core.ports.unit_of_work import UnitOfWork
-from airbnb_core.services.accounts import Accounts
+from airbnb_core.services import Accounts, Listings, Services
 
 E = TypeVar("E")
 
@@ -123,6 +127,53 @@ class InMemoryRateLimiter:
                 start, count = window, 0
             self._windows[key] = (start, count + 1)
         return None if count < limit else start + window_seconds - now
+
+
+class InMemoryCache:
+    """Versioned scopes over a bounded in-process store.
+
+    A value is stored under its key plus the versions of the scopes it depends on; invalidating a
+    scope bumps its version, so a reader that started before a write can never resurrect its
+    stale answer under the new versions.
+    """
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._versions: dict[str, int] = {}
+        self._values: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+
+    def versioned_key(self, key: str, scopes: Sequence[str]) -> str:
+        with self._lock:
+            return ":".join([key, *(str(self._versions.get(scope, 0)) for scope in scopes)])
+
+    def get(self, versioned_key: str) -> bytes | None:
+        with self._lock:
+            entry = self._values.get(versioned_key)
+            if entry is None or entry[0] <= time.monotonic():
+                return None
+            self._values.move_to_end(versioned_key)
+            return entry[1]
+
+    def set(self, versioned_key: str, value: bytes, ttl_seconds: int) -> None:
+        with self._lock:
+            self._values[versioned_key] = (time.monotonic() + ttl_seconds, value)
+            self._values.move_to_end(versioned_key)
+            while len(self._values) > self._max_entries:
+                self._values.popitem(last=False)
+
+    def invalidate(self, *scopes: str) -> None:
+        with self._lock:
+            for scope in scopes:
+                self._versions[scope] = self._versions.get(scope, 0) + 1
+
+    # The web edge's asynchronous face of the same store; nothing here blocks.
+    async def lookup(self, key: str, scopes: Sequence[str]) -> tuple[bytes | None, str]:
+        versioned_key = self.versioned_key(key, scopes)
+        return self.get(versioned_key), versioned_key
+
+    async def store(self, versioned_key: str, value: bytes, ttl_seconds: int) -> None:
+        self.set(versioned_key, value, ttl_seconds)
 
 
 class RecordingNotifier:
@@ -219,6 +270,9 @@ class InMemoryUserRepository:
         found: list[User] = self._t.find(email=email)
         return found[0] if found else None
 
+    def get_many(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, User]:
+        return {uid: user for uid in set(user_ids) if (user := self._t.get(uid)) is not None}
+
     def list(self, *, limit: int, after: tuple[datetime, uuid.UUID] | None) -> list[User]:
         users: list[User] = sorted(self._t.find(), key=lambda u: (u.created_at, u.id))
         if after is not None:
@@ -259,8 +313,9 @@ class InMemoryRefreshTokenRepository:
 
 
 class InMemoryPropertyRepository:
-    def __init__(self, table: _Table) -> None:
+    def __init__(self, table: _Table, tables: dict[str, _Table]) -> None:
         self._t = table
+        self._tables = tables
 
     def add(self, place: Property) -> None:
         self._t.put(place)
@@ -273,6 +328,28 @@ class InMemoryPropertyRepository:
 
     def count_active_by_host(self, host_id: uuid.UUID) -> int:
         return len(self._t.find(host_id=host_id, is_active=True))
+
+    def search(
+        self, criteria: SearchCriteria, *, after: tuple[SortValue, uuid.UUID] | None, limit: int, now: datetime
+    ) -> list[Property]:
+        users, bookings = self._tables["users"].rows, self._tables["bookings"].rows.values()
+        booked = set()
+        if criteria.stay is not None:
+            booked = {b.property_id for b in bookings if b.blocks_dates(now) and b.stay.overlaps(criteria.stay)}
+        found = [
+            p
+            for p in self._t.rows.values()
+            if p.is_active and users[p.host_id].is_active and p.id not in booked and _matches(p, criteria)
+        ]
+        rising = ascending(criteria.sort)
+
+        def key(p: Property) -> tuple[Any, uuid.UUID]:
+            return (sort_value(p, criteria.sort), p.id)
+
+        found.sort(key=key, reverse=not rising)
+        if after is not None:
+            found = [p for p in found if (key(p) > after if rising else key(p) < after)]
+        return [copy.deepcopy(p) for p in found[:limit]]
 
 
 class InMemoryBookingRepository:
@@ -287,6 +364,22 @@ class InMemoryBookingRepository:
     def get(self, booking_id: uuid.UUID) -> Booking | None:
         result: Booking | None = self._t.get(booking_id)
         return result
+
+    def held_stays(
+        self, property_ids: Collection[uuid.UUID], start: date, end: date, now: datetime
+    ) -> dict[uuid.UUID, list[Stay]]:
+        wanted, window = set(property_ids), Stay(start, end)
+        held: dict[uuid.UUID, list[Stay]] = {}
+        for b in sorted(self._t.rows.values(), key=lambda b: b.check_in_date):
+            if b.property_id in wanted and b.blocks_dates(now) and b.stay.overlaps(window):
+                held.setdefault(b.property_id, []).append(b.stay)
+        return held
+
+    def holds_dates_from(self, property_id: uuid.UUID, day: date, now: datetime) -> bool:
+        return any(
+            b.property_id == property_id and b.blocks_dates(now) and b.check_out_date > day
+            for b in self._t.rows.values()
+        )
 
 
 class InMemoryPaymentRepository:
@@ -314,6 +407,43 @@ class InMemoryReviewRepository:
         found: list[Review] = self._t.find(booking_id=booking_id)
         return found[0] if found else None
 
+    def list_for_property(
+        self, property_id: uuid.UUID, *, limit: int, after: tuple[datetime, uuid.UUID] | None
+    ) -> list[Review]:
+        found: list[Review] = sorted(self._t.find(property_id=property_id), key=_newest_first)
+        if after is not None:
+            found = [r for r in found if (r.created_at, r.id) < after]
+        return found[:limit]
+
+    def recent_for_properties(self, property_ids: Collection[uuid.UUID], limit: int) -> dict[uuid.UUID, list[Review]]:
+        wanted = set(property_ids)
+        recent: dict[uuid.UUID, list[Review]] = {}
+        for review in sorted((r for r in self._t.rows.values() if r.property_id in wanted), key=_newest_first):
+            if len(recent.setdefault(review.property_id, [])) < limit:
+                recent[review.property_id].append(copy.deepcopy(review))
+        return recent
+
+
+def _newest_first(review: Review) -> tuple[float, int]:
+    return (-review.created_at.timestamp(), -review.id.int)
+
+
+def _matches(p: Property, c: SearchCriteria) -> bool:
+    """The search filters, as plain Python: the reference the SQL implementation must agree with."""
+    text = f"{p.title} {p.description} {p.location}".lower()
+    return (
+        (c.city is None or p.city.lower() == c.city.lower())
+        and (c.country is None or p.country == c.country.upper())
+        and (c.text is None or all(word in text for word in c.text.lower().split()))
+        and (c.guests is None or p.max_guests >= c.guests)
+        and (c.stay is None or p.min_nights <= c.stay.nights <= p.max_nights)
+        and (c.min_price is None or p.price_per_night >= c.min_price)
+        and (c.max_price is None or p.price_per_night <= c.max_price)
+        and c.amenities <= set(p.amenities)
+        and (c.instant_book is None or p.instant_book is c.instant_book)
+        and (c.area is None or c.area.contains(p.latitude, p.longitude))
+    )
+
 
 _TABLES = ("users", "refresh_tokens", "properties", "bookings", "payments", "reviews")
 
@@ -329,7 +459,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._tables = {name: _Table(getattr(self._store, name)) for name in _TABLES}
         self.users = InMemoryUserRepository(self._tables["users"])
         self.refresh_tokens = InMemoryRefreshTokenRepository(self._tables["refresh_tokens"])
-        self.properties = InMemoryPropertyRepository(self._tables["properties"])
+        self.properties = InMemoryPropertyRepository(self._tables["properties"], self._tables)
         self.bookings = InMemoryBookingRepository(self._tables["bookings"])
         self.payments = InMemoryPaymentRepository(self._tables["payments"])
         self.reviews = InMemoryReviewRepository(self._tables["reviews"])
@@ -376,8 +506,17 @@ class InMemoryPlatform:
     clock: SystemClock | FixedClock
     notifier: RecordingNotifier
     payments: FakePaymentGateway
-    accounts: Accounts
+    cache: InMemoryCache
+    services: Services
     service_fee_rate: Decimal = Decimal("0.10")
+
+    @property
+    def accounts(self) -> Accounts:
+        return self.services.accounts
+
+    @property
+    def listings(self) -> Listings:
+        return self.services.listings
 
 
 def in_memory_platform(
@@ -385,10 +524,15 @@ def in_memory_platform(
 ) -> InMemoryPlatform:
     store = InMemoryStore()
     clock = clock or SystemClock()
+    cache = InMemoryCache()
     accounts = Accounts(
         uow=lambda: InMemoryUnitOfWork(store),
         hasher=password_hasher or ScryptPasswordHasher(),
         tokens=HmacTokenService(secrets.token_bytes(32)),
         clock=clock,
+        cache=cache,
     )
-    return InMemoryPlatform(store, clock, RecordingNotifier(), FakePaymentGateway(), accounts)
+    listings = Listings(uow=lambda: InMemoryUnitOfWork(store), clock=clock, cache=cache)
+    return InMemoryPlatform(
+        store, clock, RecordingNotifier(), FakePaymentGateway(), cache, Services(accounts, listings)
+    )

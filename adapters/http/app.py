@@ -14,12 +14,16 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
 from adapters.http.accounts import AuthController, UserController
 from adapters.http.auth import provide_current_user
+from adapters.http.caching import ResponseCache
 from adapters.http.problems import EXCEPTION_HANDLERS
+from adapters.http.properties import PropertyController
 from adapters.http.ratelimit import ApiRateLimitMiddleware, HitCounter
 from adapters.http.system import health, readiness_handler
-from airbnb_core.services.accounts import Accounts
+from airbnb_core.services import Services
 
 API_PREFIX = "/api/v1"
 
@@ -36,7 +40,8 @@ class HttpSettings:
 class HttpDependencies:
     """What the web edge needs from the composition root."""
 
-    accounts: Callable[[], Accounts]
+    services: Services
+    response_cache: ResponseCache
     readiness_checks: Mapping[str, Callable[[], None]] = field(default_factory=dict)
     api_hit_counter: HitCounter | None = None
     extra_route_handlers: Sequence[ControllerRouterHandler] = ()
@@ -45,14 +50,24 @@ class HttpDependencies:
 
 def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> Litestar:
     settings = settings or HttpSettings()
-    api = Router(path=API_PREFIX, route_handlers=[AuthController, UserController])
-    middleware = []
+    api = Router(path=API_PREFIX, route_handlers=[AuthController, UserController, PropertyController])
+    prometheus = PrometheusConfig(app_name="airbnb", prefix="airbnb", group_path=True, exclude=["^/metrics$"])
+    middleware: list[Any] = [prometheus.middleware]
     if deps.api_hit_counter is not None:
         middleware.append(ApiRateLimitMiddleware(deps.api_hit_counter, settings.api_rate_limit))
+    services = deps.services
     return Litestar(
-        route_handlers=[api, health, readiness_handler(deps.readiness_checks), *deps.extra_route_handlers],
+        route_handlers=[
+            api,
+            health,
+            readiness_handler(deps.readiness_checks),
+            PrometheusController,
+            *deps.extra_route_handlers,
+        ],
         dependencies={
-            "accounts": Provide(deps.accounts, sync_to_thread=False),
+            "accounts": Provide(lambda: services.accounts, sync_to_thread=False, use_cache=True),
+            "listings": Provide(lambda: services.listings, sync_to_thread=False, use_cache=True),
+            "response_cache": Provide(lambda: deps.response_cache, sync_to_thread=False, use_cache=True),
             "current_user": Provide(provide_current_user, sync_to_thread=True),
         },
         exception_handlers=EXCEPTION_HANDLERS,

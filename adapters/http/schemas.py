@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated, TypeVar
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from airbnb_core.domain import properties as domain
 from airbnb_core.domain.pagination import Page
+from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import TokenPair, User
+from airbnb_core.services.listings import PropertyChanges, PropertyDetails, PropertyDraft, ReviewWithAuthor
 
 T = TypeVar("T")
 
@@ -122,3 +125,182 @@ def to_account_page(page: Page[User]) -> AccountPage:
 
 def unset_to_none(value: T | UnsetType) -> T | None:
     return None if isinstance(value, UnsetType) else value
+
+
+# --- listings -------------------------------------------------------------------------------------
+
+Money = Annotated[int, Meta(ge=0, description="Minor units of the currency (cents)")]
+
+
+class PropertyCreate(Request, kw_only=True):
+    title: ShortText
+    description: Annotated[str, Meta(max_length=10_000)] = ""
+    location: ShortText
+    city: ShortText
+    country: Annotated[str, Meta(description="ISO 3166-1 alpha-2", max_length=10)]
+    latitude: float
+    longitude: float
+    timezone: Annotated[str, Meta(description="IANA time zone", max_length=100)] = "UTC"
+    price_per_night: Money
+    currency: Annotated[str, Meta(description="ISO 4217", max_length=10)]
+    cleaning_fee: Money = 0
+    weekly_discount_percent: int = 0
+    max_guests: int
+    min_nights: int = 1
+    max_nights: int = 365
+    instant_book: bool = False
+    cancellation_policy: Annotated[str, Meta(description="flexible, moderate or strict", max_length=20)] = "flexible"
+    amenities: Annotated[list[Annotated[str, Meta(max_length=50)]], Meta(max_length=50)] = msgspec.field(
+        default_factory=list
+    )
+
+
+class PropertyUpdate(Request):
+    title: ShortText | UnsetType = UNSET
+    description: Annotated[str, Meta(max_length=10_000)] | UnsetType = UNSET
+    location: ShortText | UnsetType = UNSET
+    city: ShortText | UnsetType = UNSET
+    country: Annotated[str, Meta(max_length=10)] | UnsetType = UNSET
+    latitude: float | UnsetType = UNSET
+    longitude: float | UnsetType = UNSET
+    timezone: Annotated[str, Meta(max_length=100)] | UnsetType = UNSET
+    price_per_night: Money | UnsetType = UNSET
+    currency: Annotated[str, Meta(max_length=10)] | UnsetType = UNSET
+    cleaning_fee: Money | UnsetType = UNSET
+    weekly_discount_percent: int | UnsetType = UNSET
+    max_guests: int | UnsetType = UNSET
+    min_nights: int | UnsetType = UNSET
+    max_nights: int | UnsetType = UNSET
+    instant_book: bool | UnsetType = UNSET
+    cancellation_policy: Annotated[str, Meta(max_length=20)] | UnsetType = UNSET
+    amenities: Annotated[list[Annotated[str, Meta(max_length=50)]], Meta(max_length=50)] | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+class PropertySummary(Struct, kw_only=True):
+    """A search result."""
+
+    id: uuid.UUID
+    host_id: uuid.UUID
+    title: str
+    city: str
+    country: str
+    latitude: float
+    longitude: float
+    timezone: str
+    price_per_night: int
+    currency: str
+    cleaning_fee: int
+    weekly_discount_percent: int
+    max_guests: int
+    min_nights: int
+    max_nights: int
+    instant_book: bool
+    cancellation_policy: str
+    amenities: list[str]
+    rating_avg: float | None
+    review_count: int
+    created_at: datetime
+
+
+class Property(PropertySummary, kw_only=True):
+    description: str
+    location: str
+    is_active: bool
+    updated_at: datetime
+    host: UserPublic
+
+
+class PropertyPage(Struct, kw_only=True):
+    items: list[PropertySummary]
+    next_cursor: str | None
+
+
+class DateRange(Struct):
+    start: date
+    end: date
+
+
+class Availability(Struct):
+    unavailable: list[DateRange]
+
+
+class ReviewAuthor(Struct):
+    id: uuid.UUID
+    name: str
+
+
+class PropertyReview(Struct, kw_only=True):
+    id: uuid.UUID
+    rating: int
+    comment: str
+    created_at: datetime
+    author: ReviewAuthor | None
+
+
+class ReviewPage(Struct, kw_only=True):
+    items: list[PropertyReview]
+    next_cursor: str | None
+
+
+_SUMMARY_FIELDS = tuple(f for f in PropertySummary.__struct_fields__ if f not in ("amenities", "rating_avg"))
+
+
+def _summary_fields(place: domain.Property) -> dict[str, Any]:
+    fields = {name: getattr(place, name) for name in _SUMMARY_FIELDS}
+    fields["amenities"] = list(place.amenities)
+    fields["rating_avg"] = float(place.rating_avg) if place.rating_avg is not None else None
+    return fields
+
+
+def to_property_summary(place: domain.Property) -> PropertySummary:
+    return PropertySummary(**_summary_fields(place))
+
+
+def to_property(details: PropertyDetails) -> Property:
+    place = details.place
+    return Property(
+        **_summary_fields(place),
+        description=place.description,
+        location=place.location,
+        is_active=place.is_active,
+        updated_at=place.updated_at,
+        host=to_public(details.host),
+    )
+
+
+def to_property_page(page: Page[domain.Property]) -> PropertyPage:
+    return PropertyPage(items=[to_property_summary(p) for p in page.items], next_cursor=page.next_cursor)
+
+
+def to_availability(stays: list[Stay]) -> Availability:
+    return Availability([DateRange(s.check_in, s.check_out) for s in stays])
+
+
+def to_review_page(page: Page[ReviewWithAuthor]) -> ReviewPage:
+    return ReviewPage(
+        items=[
+            PropertyReview(
+                id=r.review.id,
+                rating=r.review.rating,
+                comment=r.review.comment,
+                created_at=r.review.created_at,
+                author=ReviewAuthor(r.author.id, r.author.name) if r.author else None,
+            )
+            for r in page.items
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
+def to_draft(data: PropertyCreate) -> PropertyDraft:
+    fields = msgspec.structs.asdict(data)
+    fields["amenities"] = tuple(data.amenities)
+    return PropertyDraft(**fields)
+
+
+def to_changes(data: PropertyUpdate) -> PropertyChanges:
+    fields = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
+    if "amenities" in fields:
+        fields["amenities"] = tuple(fields["amenities"])
+    return PropertyChanges(**fields)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Collection
+from datetime import date, datetime
 from typing import Protocol
 
 from airbnb_core.domain.bookings import Booking
 from airbnb_core.domain.payments import Payment
 from airbnb_core.domain.properties import Property
 from airbnb_core.domain.reviews import Review
+from airbnb_core.domain.search import SearchCriteria, SortValue
+from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import RefreshToken, User
 
 
@@ -21,6 +24,9 @@ class UserRepository(Protocol):
 
     def get_by_email(self, email: str) -> User | None:
         """Look up by an already normalized (lower-case) email."""
+
+    def get_many(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, User]:
+        """The users that exist among ``user_ids``, in one round trip."""
 
     def update(self, user: User) -> None: ...
 
@@ -53,6 +59,14 @@ class PropertyRepository(Protocol):
 
     def count_active_by_host(self, host_id: uuid.UUID) -> int: ...
 
+    def search(
+        self, criteria: SearchCriteria, *, after: tuple[SortValue, uuid.UUID] | None, limit: int, now: datetime
+    ) -> list[Property]:
+        """Active properties of active hosts matching ``criteria``, in its sort order, after the given position.
+
+        With a stay, properties with a booking that holds overlapping dates at ``now`` are left out.
+        """
+
 
 class BookingRepository(Protocol):
     def add(self, booking: Booking) -> None:
@@ -61,6 +75,14 @@ class BookingRepository(Protocol):
     def get(self, booking_id: uuid.UUID) -> Booking | None: ...
 
     def update(self, booking: Booking) -> None: ...
+
+    def held_stays(
+        self, property_ids: Collection[uuid.UUID], start: date, end: date, now: datetime
+    ) -> dict[uuid.UUID, list[Stay]]:
+        """Per property, the stays overlapping ``[start, end)`` that hold their dates at ``now``, by check-in."""
+
+    def holds_dates_from(self, property_id: uuid.UUID, day: date, now: datetime) -> bool:
+        """Whether a booking holding its dates at ``now`` ends after ``day`` (is current or future)."""
 
 
 class PaymentRepository(Protocol):
@@ -76,3 +98,11 @@ class ReviewRepository(Protocol):
         """Stage a review; the unit of work raises ``Conflict`` at commit if the booking has one."""
 
     def get_for_booking(self, booking_id: uuid.UUID) -> Review | None: ...
+
+    def list_for_property(
+        self, property_id: uuid.UUID, *, limit: int, after: tuple[datetime, uuid.UUID] | None
+    ) -> list[Review]:
+        """Newest first, ordered by ``(created_at, id)`` descending, starting after the given key."""
+
+    def recent_for_properties(self, property_ids: Collection[uuid.UUID], limit: int) -> dict[uuid.UUID, list[Review]]:
+        """The ``limit`` newest reviews of each property, in one round trip."""

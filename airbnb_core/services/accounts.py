@@ -31,6 +31,7 @@ from airbnb_core.domain.users import (
     validate_name,
     validate_password,
 )
+from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, CacheInvalidator
 from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.rate_limit import RateLimiter
 from airbnb_core.ports.security import PasswordHasher, TokenService
@@ -78,11 +79,13 @@ class Accounts:
         clock: Clock,
         *,
         limiter: RateLimiter | None = None,
+        cache: CacheInvalidator | None = None,
         attempts_per_minute: int = 10,
         refresh_token_ttl: timedelta = REFRESH_TOKEN_TTL,
     ) -> None:
         self._uow = uow
         self._limiter = limiter
+        self._cache = cache
         self._attempts_per_minute = attempts_per_minute
         self._hasher = hasher
         self._tokens = tokens
@@ -204,6 +207,8 @@ class Accounts:
                 user.is_host = False
             uow.users.update(user)
             uow.commit()
+        if cmd.name is not None or cmd.is_host is not None:
+            self._profiles_changed()
         return user
 
     def become_host(self, actor: User) -> User:
@@ -245,7 +250,12 @@ class Accounts:
             uow.users.update(user)
             uow.refresh_tokens.revoke_all_for_user(user.id, now)
             uow.commit()
+        self._profiles_changed(SEARCH_SCOPE)  # a deactivated host's listings leave search too
         return user
+
+    def _profiles_changed(self, *more_scopes: str) -> None:
+        if self._cache is not None:
+            self._cache.invalidate(PROFILES_SCOPE, *more_scopes)
 
     def _new_user(self, cmd: RegisterUser) -> User:
         errors: list[FieldError] = []

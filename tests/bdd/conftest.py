@@ -9,9 +9,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
+from pytest_bdd import given, parsers, then
 
 from airbnb_core.inmemory import ScryptPasswordHasher, in_memory_platform
 from tests.bdd.drivers import CoreDriver, Driver, Outcome, RestDriver, Session
@@ -41,6 +43,8 @@ class World:
 
     def __init__(self) -> None:
         self.people: dict[str, Person] = {}
+        self.places: dict[str, dict[str, Any]] = {}
+        self.results: list[str] = []
         self._tag = uuid.uuid4().hex[:10]
 
     def person(self, name: str) -> Person:
@@ -50,6 +54,10 @@ class World:
         local, _, domain = written.partition("@")
         return f"{local}+{self._tag}@{domain}"
 
+    def city(self, written: str) -> str:
+        """Cities are made unique the same way, so searches see only this scenario's places."""
+        return f"{written} {self._tag}"
+
 
 @pytest.fixture(params=["core", "rest"], autouse=True)
 def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
@@ -58,9 +66,44 @@ def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
         return
     server: LiveServer = request.getfixturevalue("live_server")
     with httpx.Client(base_url=server.url, timeout=10) as client:
-        yield RestDriver(client, server.container.accounts())
+        container = server.container
+        yield RestDriver(client, container.services(), container.unit_of_work, container.cache())
 
 
 @pytest.fixture
 def world() -> World:
     return World()
+
+
+# --- steps several features share ------------------------------------------------------------------
+
+
+def sign_up(driver: Driver, world: World, name: str) -> None:
+    person = world.person(name)
+    outcome = driver.register(name, person.email, person.password)
+    assert outcome.error is None, outcome
+    person.user_id = outcome.value["id"]
+
+
+def sign_in(driver: Driver, world: World, name: str) -> None:
+    person = world.person(name)
+    outcome = driver.log_in(person.email, person.password)
+    assert outcome.error is None, outcome
+    person.sessions.append(outcome.value)
+
+
+@given(parsers.re(r"(?P<name>[A-Z]\w*) is signed in"))
+def is_signed_in(driver: Driver, world: World, name: str) -> None:
+    sign_up(driver, world, name)
+    sign_in(driver, world, name)
+
+
+@given(parsers.re(r"(?P<name>[A-Z]\w*) is a host"))
+def is_a_host(driver: Driver, world: World, name: str) -> None:
+    is_signed_in(driver, world, name)
+    assert driver.become_host(world.person(name).session).error is None
+
+
+@then(parsers.parse("{name} is refused as not allowed"))
+def refused_forbidden(world: World, name: str) -> None:
+    assert world.person(name).last.error == "forbidden", world.person(name).last

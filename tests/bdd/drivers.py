@@ -5,15 +5,25 @@ Step definitions speak only to a ``Driver``, so every scenario checks both.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
 
+from airbnb_core.domain.bookings import Booking, BookingStatus
 from airbnb_core.domain.errors import DomainError
-from airbnb_core.inmemory import InMemoryPlatform
-from airbnb_core.services.accounts import Accounts, LogIn, RegisterUser, UpdateProfile
+from airbnb_core.domain.search import SearchCriteria, SearchSort
+from airbnb_core.domain.stay import Stay
+from airbnb_core.inmemory import InMemoryPlatform, InMemoryUnitOfWork
+from airbnb_core.ports.cache import SEARCH_SCOPE, CacheInvalidator, property_scope
+from airbnb_core.ports.unit_of_work import UnitOfWork
+from airbnb_core.services import Services
+from airbnb_core.services.accounts import LogIn, RegisterUser, UpdateProfile
+from airbnb_core.services.listings import PropertyChanges, PropertyDetails, PropertyDraft
 
 
 @dataclass
@@ -54,6 +64,44 @@ class Driver(Protocol):
     def make_admin(self, name: str, email: str, password: str) -> None:
         """An operator's action (the command line), not an API call."""
 
+    def list_property(self, session: Session, fields: dict[str, Any]) -> Outcome:
+        """Fields as the REST API names them; Outcome.value is the property as REST shows it."""
+
+    def update_property(self, session: Session, property_id: str, changes: dict[str, Any]) -> Outcome: ...
+
+    def take_down(self, session: Session, property_id: str) -> Outcome: ...
+
+    def property_details(self, property_id: str) -> Outcome: ...
+
+    def search(self, params: dict[str, Any]) -> Outcome:
+        """Query parameters as REST names them; Outcome.value is ``{"items": [...], "next_cursor": ...}``."""
+
+    def availability(self, property_id: str, start: date, end: date) -> Outcome:
+        """Outcome.value is a list of ``(start, end)`` date pairs."""
+
+    def book_directly(self, property_id: str, guest_id: str, check_in: date, check_out: date, *, lapsed: bool) -> None:
+        """Put a booking straight into storage, until bookings have their own use cases."""
+
+
+def _book(uow: UnitOfWork, cache: CacheInvalidator, property_id: str, guest_id: str, check_in: date,
+          check_out: date, lapsed: bool) -> None:  # fmt: skip
+    now = datetime.now(UTC)
+    booking = Booking(
+        id=uuid.uuid4(), user_id=uuid.UUID(guest_id), property_id=uuid.UUID(property_id), check_in_date=check_in,
+        check_out_date=check_out, guests=1, status=BookingStatus.PENDING if lapsed else BookingStatus.CONFIRMED,
+        nightly_subtotal=100, cleaning_fee=0, service_fee=10, total_price=110, currency="EUR",
+        hold_expires_at=now - timedelta(minutes=1) if lapsed else None, created_at=now, updated_at=now,
+    )  # fmt: skip
+    with uow:
+        uow.bookings.add(booking)
+        uow.commit()
+    # What the booking use cases will do after every change of availability.
+    cache.invalidate(property_scope(booking.property_id), SEARCH_SCOPE)
+
+
+def _property_dict(details: PropertyDetails) -> dict[str, Any]:
+    return {**dataclasses.asdict(details.place), "id": str(details.place.id), "host": {"name": details.host.name}}
+
 
 def _user_dict(user: Any) -> dict[str, Any]:
     return {"id": str(user.id), "name": user.name, "email": user.email, "is_host": user.is_host}
@@ -63,7 +111,9 @@ class CoreDriver:
     """Calls the use cases directly, as a library user would."""
 
     def __init__(self, platform: InMemoryPlatform) -> None:
-        self._accounts: Accounts = platform.accounts
+        self._platform = platform
+        self._accounts = platform.accounts
+        self._listings = platform.listings
 
     def _call(self, fn: Any, *args: Any) -> Outcome:
         try:
@@ -120,17 +170,76 @@ class CoreDriver:
     def make_admin(self, name: str, email: str, password: str) -> None:
         self._accounts.create_admin(RegisterUser(name, email, password))
 
+    def _user(self, session: Session) -> Any:
+        return self._accounts.authenticate(session.access_token)
+
+    def list_property(self, session: Session, fields: dict[str, Any]) -> Outcome:
+        def run() -> Any:
+            draft = PropertyDraft(**{**fields, "amenities": tuple(fields.get("amenities", ()))})
+            place = self._listings.create(self._user(session), draft)
+            return _property_dict(self._listings.details(place.id))
+
+        return self._call(run)
+
+    def update_property(self, session: Session, property_id: str, changes: dict[str, Any]) -> Outcome:
+        return self._call(
+            lambda: self._listings.update(self._user(session), uuid.UUID(property_id), PropertyChanges(**changes))
+        )
+
+    def take_down(self, session: Session, property_id: str) -> Outcome:
+        return self._call(lambda: self._listings.deactivate(self._user(session), uuid.UUID(property_id)))
+
+    def property_details(self, property_id: str) -> Outcome:
+        return self._call(lambda: _property_dict(self._listings.details(uuid.UUID(property_id))))
+
+    def search(self, params: dict[str, Any]) -> Outcome:
+        def run() -> Any:
+            stay = Stay(params["check_in"], params["check_out"]) if "check_in" in params else None
+            criteria = SearchCriteria(
+                city=params.get("city"),
+                stay=stay,
+                guests=params.get("guests"),
+                min_price=params.get("min_price"),
+                max_price=params.get("max_price"),
+                amenities=frozenset(params.get("amenities", ())),
+                instant_book=params.get("instant_book"),
+                sort=SearchSort(params.get("sort", "newest")),
+            )
+            page = self._listings.search(criteria, limit=params.get("limit", 20), cursor=params.get("cursor"))
+            return {"items": [{"title": p.title} for p in page.items], "next_cursor": page.next_cursor}
+
+        return self._call(run)
+
+    def availability(self, property_id: str, start: date, end: date) -> Outcome:
+        return self._call(
+            lambda: [(s.check_in, s.check_out) for s in self._listings.availability(uuid.UUID(property_id), start, end)]
+        )
+
+    def book_directly(self, property_id: str, guest_id: str, check_in: date, check_out: date, *, lapsed: bool) -> None:
+        uow = InMemoryUnitOfWork(self._platform.store)
+        _book(uow, self._platform.cache, property_id, guest_id, check_in, check_out, lapsed)
+
 
 class RestDriver:
     """Talks to a running server over HTTP, as a front end would."""
 
-    def __init__(self, client: httpx.Client, accounts: Accounts) -> None:
+    def __init__(
+        self,
+        client: httpx.Client,
+        services: Services,
+        storage: Callable[[], UnitOfWork],
+        cache: CacheInvalidator,
+    ) -> None:
         self._http = client
-        self._operator = accounts
+        self._operator = services.accounts
+        self._storage = storage
+        self._cache = cache
 
-    def _send(self, method: str, path: str, *, token: str | None = None, json: Any = None) -> Outcome:
+    def _send(
+        self, method: str, path: str, *, token: str | None = None, json: Any = None, params: Any = None
+    ) -> Outcome:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = self._http.request(method, f"/api/v1{path}", json=json, headers=headers)
+        response = self._http.request(method, f"/api/v1{path}", json=json, headers=headers, params=params)
         if response.is_error:
             problem = response.json()
             assert response.headers["content-type"].startswith("application/problem+json")
@@ -172,3 +281,30 @@ class RestDriver:
 
     def make_admin(self, name: str, email: str, password: str) -> None:
         self._operator.create_admin(RegisterUser(name, email, password))
+
+    def list_property(self, session: Session, fields: dict[str, Any]) -> Outcome:
+        return self._send("POST", "/properties", token=session.access_token, json=fields)
+
+    def update_property(self, session: Session, property_id: str, changes: dict[str, Any]) -> Outcome:
+        return self._send("PATCH", f"/properties/{property_id}", token=session.access_token, json=changes)
+
+    def take_down(self, session: Session, property_id: str) -> Outcome:
+        return self._send("DELETE", f"/properties/{property_id}", token=session.access_token)
+
+    def property_details(self, property_id: str) -> Outcome:
+        return self._send("GET", f"/properties/{property_id}")
+
+    def search(self, params: dict[str, Any]) -> Outcome:
+        query = {k: (",".join(v) if isinstance(v, list | tuple | frozenset) else str(v)) for k, v in params.items()}
+        return self._send("GET", "/properties", params=query)
+
+    def availability(self, property_id: str, start: date, end: date) -> Outcome:
+        outcome = self._send("GET", f"/properties/{property_id}/availability", params={"start": start, "end": end})
+        if outcome.error is None:
+            outcome.value = [
+                (date.fromisoformat(r["start"]), date.fromisoformat(r["end"])) for r in outcome.value["unavailable"]
+            ]
+        return outcome
+
+    def book_directly(self, property_id: str, guest_id: str, check_in: date, check_out: date, *, lapsed: bool) -> None:
+        _book(self._storage(), self._cache, property_id, guest_id, check_in, check_out, lapsed)

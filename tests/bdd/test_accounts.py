@@ -2,36 +2,16 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from tests.bdd.conftest import World
+from tests.bdd.conftest import World, sign_in, sign_up
 from tests.bdd.drivers import Driver
 
 scenarios("accounts.feature")
-
-
-def sign_up(driver: Driver, world: World, name: str) -> None:
-    person = world.person(name)
-    outcome = driver.register(name, person.email, person.password)
-    assert outcome.error is None, outcome
-    person.user_id = outcome.value["id"]
-
-
-def sign_in(driver: Driver, world: World, name: str) -> None:
-    person = world.person(name)
-    outcome = driver.log_in(person.email, person.password)
-    assert outcome.error is None, outcome
-    person.sessions.append(outcome.value)
 
 
 @given(parsers.parse('{name} has an account with the email "{email}"'))
 def has_account(driver: Driver, world: World, name: str, email: str) -> None:
     world.person(name).email = world.email(email)
     sign_up(driver, world, name)
-
-
-@given(parsers.re(r"(?P<name>[A-Z]\w*) is signed in"))
-def is_signed_in(driver: Driver, world: World, name: str) -> None:
-    sign_up(driver, world, name)
-    sign_in(driver, world, name)
 
 
 @given("an administrator is signed in")
@@ -177,8 +157,3 @@ def sees_public_profile(world: World, viewer: str, name: str) -> None:
     profile = world.person(viewer).last.value
     assert profile["name"] == name
     assert "email" not in profile
-
-
-@then(parsers.parse("{name} is refused as not allowed"))
-def refused_forbidden(world: World, name: str) -> None:
-    assert world.person(name).last.error == "forbidden"

@@ -1,0 +1,51 @@
+"""Cached JSON answers for the hot public reads (property pages and searches).
+
+The core invalidates scopes after every write that changes what these answers show; a value is
+stored under the versions its scopes had when the read started, so an answer computed before a
+write can never be served after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+import anyio.to_thread
+import msgspec
+from litestar import Response
+from litestar.enums import MediaType
+from prometheus_client import Counter
+
+CACHE_LOOKUPS = Counter("airbnb_cache_lookups_total", "Cached-answer lookups by endpoint and result", ["endpoint", "result"])
+# Answers that depend on the clock (a hold lapsing frees its dates without any write) live briefly.
+CLOCK_DEPENDENT_TTL_SECONDS = 30
+TTL_SECONDS = 300
+
+
+@runtime_checkable
+class ResponseCache(Protocol):
+    async def lookup(self, key: str, scopes: Sequence[str]) -> tuple[bytes | None, str]:
+        """The value cached for ``key`` under the scopes' current versions, and the key to store a fresh one under."""
+
+    async def store(self, versioned_key: str, value: bytes, ttl_seconds: int) -> None: ...
+
+
+async def cached_json(
+    cache: ResponseCache,
+    endpoint: str,
+    key: str,
+    scopes: Sequence[str],
+    produce: Callable[[], msgspec.Struct],
+    ttl_seconds: int = TTL_SECONDS,
+) -> Response[bytes]:
+    """Serve the cached JSON for ``key``, or compute it in a worker thread and cache it."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    body, versioned_key = await cache.lookup(f"{endpoint}:{digest}", scopes)
+    if body is not None:
+        CACHE_LOOKUPS.labels(endpoint, "hit").inc()
+        return Response(body, media_type=MediaType.JSON, headers={"X-Cache": "hit"})
+    CACHE_LOOKUPS.labels(endpoint, "miss").inc()
+    body = msgspec.json.encode(await anyio.to_thread.run_sync(produce))
+    await cache.store(versioned_key, body, ttl_seconds)
+    return Response(body, media_type=MediaType.JSON, headers={"X-Cache": "miss"})

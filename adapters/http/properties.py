@@ -1,0 +1,217 @@
+"""``/api/v1/properties``: listing management, search, calendars and reviews."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+import anyio.to_thread
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, Parameter
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from adapters.http.auth import BEARER_SECURITY, bearer_token
+from adapters.http.caching import CLOCK_DEPENDENT_TTL_SECONDS, ResponseCache, cached_json
+from adapters.http.schemas import (
+    Availability,
+    Property,
+    PropertyCreate,
+    PropertyPage,
+    PropertyUpdate,
+    ReviewPage,
+    to_availability,
+    to_changes,
+    to_draft,
+    to_property,
+    to_property_page,
+    to_review_page,
+)
+from airbnb_core.domain.errors import FieldError, raise_if_any
+from airbnb_core.domain.pagination import LIMIT_DEFAULT, LIMIT_MAX
+from airbnb_core.domain.search import Circle, SearchCriteria, SearchSort
+from airbnb_core.domain.stay import Stay
+from airbnb_core.domain.users import User
+from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, property_scope
+from airbnb_core.services.accounts import Accounts
+from airbnb_core.services.listings import Listings
+
+Limit = Annotated[int, Parameter(ge=1, le=LIMIT_MAX, description="Page size (1–100)")]
+Cursor = Annotated[str | None, Parameter(max_length=500, description="`next_cursor` of the previous page")]
+Text = Annotated[str | None, Parameter(max_length=200)]
+
+
+def search_criteria(
+    city: str | None,
+    country: str | None,
+    q: str | None,
+    check_in: date | None,
+    check_out: date | None,
+    guests: int | None,
+    min_price: int | None,
+    max_price: int | None,
+    amenities: list[str] | None,
+    instant_book: bool | None,
+    lat: float | None,
+    lng: float | None,
+    radius_km: float | None,
+    sort: SearchSort,
+) -> SearchCriteria:
+    """Turn query parameters into criteria, refusing half-given pairs."""
+    errors: list[FieldError] = []
+    if (check_in is None) != (check_out is None):
+        errors.append(FieldError("check_out" if check_in else "check_in", "give both check_in and check_out"))
+    if len({lat is None, lng is None, radius_km is None}) > 1:
+        errors.append(FieldError("radius_km", "give lat, lng and radius_km together"))
+    raise_if_any(errors)
+    wanted = frozenset(a.strip() for item in amenities or [] for a in item.split(",") if a.strip())
+    return SearchCriteria(
+        city=city,
+        country=country,
+        text=q or None,
+        stay=Stay(check_in, check_out) if check_in and check_out else None,
+        guests=guests,
+        min_price=min_price,
+        max_price=max_price,
+        amenities=wanted,
+        instant_book=instant_book,
+        area=Circle(lat, lng, radius_km) if lat is not None and lng is not None and radius_km is not None else None,
+        sort=sort,
+    )
+
+
+class PropertyController(Controller):
+    path = "/properties"
+    tags = ["properties"]
+
+    @get("/", operation_id="searchProperties")
+    async def search(
+        self,
+        listings: NamedDependency[Listings],
+        response_cache: NamedDependency[ResponseCache],
+        city: Text = None,
+        country: Annotated[str | None, Parameter(max_length=2, description="ISO 3166-1 alpha-2")] = None,
+        q: Annotated[str | None, Parameter(max_length=200, description="Words from title, description or location")] = None,
+        check_in: date | None = None,
+        check_out: date | None = None,
+        guests: Annotated[int | None, Parameter(ge=1, le=1000)] = None,
+        min_price: Annotated[int | None, Parameter(ge=0, description="Minor units per night")] = None,
+        max_price: Annotated[int | None, Parameter(ge=0, description="Minor units per night")] = None,
+        amenities: Annotated[list[str] | None, Parameter(description="All of these; repeat or comma-separate")] = None,
+        instant_book: bool | None = None,
+        lat: Annotated[float | None, Parameter(ge=-90, le=90)] = None,
+        lng: Annotated[float | None, Parameter(ge=-180, le=180)] = None,
+        radius_km: Annotated[float | None, Parameter(gt=0, le=500)] = None,
+        sort: SearchSort = SearchSort.NEWEST,
+        limit: Limit = LIMIT_DEFAULT,
+        cursor: Cursor = None,
+    ) -> Response[PropertyPage]:
+        """Find active listings. With check_in and check_out, only stays that are free on those dates."""
+        criteria = search_criteria(
+            city, country, q, check_in, check_out, guests, min_price, max_price, amenities, instant_book, lat, lng,
+            radius_km, sort,
+        )  # fmt: skip
+        return await cached_json(
+            response_cache,
+            "search",
+            f"{criteria!r}|{limit}|{cursor}",
+            [SEARCH_SCOPE],
+            lambda: to_property_page(listings.search(criteria, limit=limit, cursor=cursor)),
+            CLOCK_DEPENDENT_TTL_SECONDS,
+        )
+
+    @post("/", operation_id="createProperty", security=BEARER_SECURITY, sync_to_thread=True)
+    def create(
+        self, data: JSONBody[PropertyCreate], listings: NamedDependency[Listings], current_user: NamedDependency[User]
+    ) -> Property:
+        """List a new property (hosts only)."""
+        place = listings.create(current_user, to_draft(data))
+        return to_property(listings.details(place.id, viewer=current_user))
+
+    @get("/{property_id:uuid}", operation_id="getProperty")
+    async def details(
+        self,
+        property_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        listings: NamedDependency[Listings],
+        accounts: NamedDependency[Accounts],
+        response_cache: NamedDependency[ResponseCache],
+    ) -> Response[Property]:
+        """A listing with its host's public profile, rating and review count."""
+        token = bearer_token(request.headers.get("authorization"))
+        if token is not None:
+            # Hosts and admins may see inactive listings, so a signed-in answer is personal: never cached.
+            def personal() -> Property:
+                return to_property(listings.details(property_id, viewer=accounts.authenticate(token)))
+
+            return Response(await anyio.to_thread.run_sync(personal))
+        return await cached_json(
+            response_cache,
+            "property",
+            str(property_id),
+            [property_scope(property_id), PROFILES_SCOPE],
+            lambda: to_property(listings.details(property_id)),
+        )
+
+    @patch("/{property_id:uuid}", operation_id="updateProperty", security=BEARER_SECURITY, sync_to_thread=True)
+    def update(
+        self,
+        property_id: FromPath[uuid.UUID],
+        data: JSONBody[PropertyUpdate],
+        listings: NamedDependency[Listings],
+        current_user: NamedDependency[User],
+    ) -> Property:
+        """Change a listing (its host or an administrator). `is_active: true` puts a listing back up."""
+        listings.update(current_user, property_id, to_changes(data))
+        return to_property(listings.details(property_id, viewer=current_user))
+
+    @delete(
+        "/{property_id:uuid}",
+        operation_id="deleteProperty",
+        security=BEARER_SECURITY,
+        status_code=HTTP_204_NO_CONTENT,
+        sync_to_thread=True,
+    )
+    def deactivate(
+        self, property_id: FromPath[uuid.UUID], listings: NamedDependency[Listings], current_user: NamedDependency[User]
+    ) -> None:
+        """Take a listing down (it is deactivated, not erased). 409 while it has current or upcoming bookings."""
+        listings.deactivate(current_user, property_id)
+
+    @get("/{property_id:uuid}/availability", operation_id="getAvailability")
+    async def availability(
+        self,
+        property_id: FromPath[uuid.UUID],
+        listings: NamedDependency[Listings],
+        response_cache: NamedDependency[ResponseCache],
+        start: Annotated[date | None, Parameter(description="First day of the window; default today")] = None,
+        end: Annotated[date | None, Parameter(description="Day after the window (at most 366 days)")] = None,
+    ) -> Response[Availability]:
+        """The date ranges already taken within the window, as half-open ``[start, end)`` ranges."""
+        return await cached_json(
+            response_cache,
+            "availability",
+            f"{property_id}|{start}|{end}",
+            [property_scope(property_id)],
+            lambda: to_availability(listings.availability(property_id, start, end)),
+            CLOCK_DEPENDENT_TTL_SECONDS,
+        )
+
+    @get("/{property_id:uuid}/reviews", operation_id="getPropertyReviews")
+    async def reviews(
+        self,
+        property_id: FromPath[uuid.UUID],
+        listings: NamedDependency[Listings],
+        response_cache: NamedDependency[ResponseCache],
+        limit: Limit = LIMIT_DEFAULT,
+        cursor: Cursor = None,
+    ) -> Response[ReviewPage]:
+        """Reviews of a listing, newest first."""
+        return await cached_json(
+            response_cache,
+            "reviews",
+            f"{property_id}|{limit}|{cursor}",
+            [property_scope(property_id), PROFILES_SCOPE],
+            lambda: to_review_page(listings.reviews(property_id, limit=limit, cursor=cursor)),
+        )

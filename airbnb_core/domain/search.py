@@ -1,0 +1,128 @@
+"""What a guest searches for, and the orders results come in."""
+
+from __future__ import annotations
+
+import enum
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from airbnb_core.domain.errors import FieldError, InvalidInput, raise_if_any
+from airbnb_core.domain.pagination import decode_cursor, encode_cursor
+from airbnb_core.domain.properties import Property
+from airbnb_core.domain.stay import Stay
+
+RADIUS_MAX_KM = 500.0
+KM_PER_DEGREE_LATITUDE = 110.574
+KM_PER_DEGREE_LONGITUDE_AT_EQUATOR = 111.320
+
+
+class SearchSort(enum.StrEnum):
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    RATING = "rating"
+    NEWEST = "newest"
+
+
+@dataclass(frozen=True, slots=True)
+class Circle:
+    """A search area. Distances use the equirectangular approximation, exact enough within 500 km."""
+
+    latitude: float
+    longitude: float
+    radius_km: float
+
+    @property
+    def lat_delta(self) -> float:
+        return self.radius_km / KM_PER_DEGREE_LATITUDE
+
+    @property
+    def lng_scale(self) -> float:
+        """Kilometres per degree of longitude at the centre's latitude."""
+        return KM_PER_DEGREE_LONGITUDE_AT_EQUATOR * max(math.cos(math.radians(self.latitude)), 1e-6)
+
+    @property
+    def lng_delta(self) -> float:
+        return self.radius_km / self.lng_scale
+
+    def contains(self, latitude: float, longitude: float) -> bool:
+        dy = (latitude - self.latitude) * KM_PER_DEGREE_LATITUDE
+        dx = (longitude - self.longitude) * self.lng_scale
+        return dx * dx + dy * dy <= self.radius_km * self.radius_km
+
+
+@dataclass(frozen=True, slots=True)
+class SearchCriteria:
+    city: str | None = None
+    country: str | None = None
+    text: str | None = None
+    stay: Stay | None = None
+    guests: int | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    amenities: frozenset[str] = frozenset()
+    instant_book: bool | None = None
+    area: Circle | None = None
+    sort: SearchSort = SearchSort.NEWEST
+
+    def __post_init__(self) -> None:
+        errors: list[FieldError] = []
+        if self.guests is not None and self.guests < 1:
+            errors.append(FieldError("guests", "must be at least 1"))
+        for name in ("min_price", "max_price"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                errors.append(FieldError(name, "must be zero or more minor units"))
+        if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
+            errors.append(FieldError("max_price", "must not be below min_price"))
+        if self.text is not None and len(self.text) > 200:
+            errors.append(FieldError("q", "must be at most 200 characters"))
+        if self.area is not None:
+            if not -90 <= self.area.latitude <= 90:
+                errors.append(FieldError("lat", "must be between -90 and 90"))
+            if not -180 <= self.area.longitude <= 180:
+                errors.append(FieldError("lng", "must be between -180 and 180"))
+            if not 0 < self.area.radius_km <= RADIUS_MAX_KM:
+                errors.append(FieldError("radius_km", f"must be above 0 and at most {RADIUS_MAX_KM:g}"))
+        raise_if_any(errors)
+
+
+SortValue = int | Decimal | datetime
+
+
+def sort_value(place: Property, sort: SearchSort) -> SortValue:
+    """The value ``sort`` orders by; ties are broken by id in the same direction."""
+    if sort in (SearchSort.PRICE_ASC, SearchSort.PRICE_DESC):
+        return place.price_per_night
+    if sort is SearchSort.RATING:
+        return place.rating_avg or Decimal(0)
+    return place.created_at
+
+
+def ascending(sort: SearchSort) -> bool:
+    return sort is SearchSort.PRICE_ASC
+
+
+def encode_position(place: Property, sort: SearchSort) -> str:
+    value = sort_value(place, sort)
+    return encode_cursor([sort.value, value.isoformat() if isinstance(value, datetime) else str(value), str(place.id)])
+
+
+def decode_position(cursor: str, sort: SearchSort) -> tuple[SortValue, uuid.UUID]:
+    """The (sort value, id) a page starts after; a cursor of another sort order is refused."""
+    sort_name, raw, raw_id = decode_cursor(cursor, 3)
+    try:
+        if sort_name != sort.value:
+            raise ValueError("cursor belongs to another sort order")
+        value: SortValue
+        if sort in (SearchSort.PRICE_ASC, SearchSort.PRICE_DESC):
+            value = int(str(raw))
+        elif sort is SearchSort.RATING:
+            value = Decimal(str(raw))
+        else:
+            value = datetime.fromisoformat(str(raw))
+        return value, uuid.UUID(str(raw_id))
+    except (ValueError, ArithmeticError):
+        raise InvalidInput.field("cursor", "is not a cursor of this search") from None

@@ -1,0 +1,19 @@
+"""Invalidation of cached answers: the core says what changed, the cache forgets what depended on it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Protocol
+
+SEARCH_SCOPE = "search"
+# Any public profile (name, hosting, active): answers that show a host or an author depend on it.
+PROFILES_SCOPE = "profiles"
+
+
+def property_scope(property_id: uuid.UUID) -> str:
+    return f"property:{property_id}"
+
+
+class CacheInvalidator(Protocol):
+    def invalidate(self, *scopes: str) -> None:
+        """Make every cached answer that depends on any of ``scopes`` unreachable, before returning."""
