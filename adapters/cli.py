@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 
 import uvicorn
@@ -66,6 +67,36 @@ def create_admin(args: argparse.Namespace) -> None:
     print(f"{'created' if created else 'promoted'} administrator {user.email} ({user.id})")
 
 
+def seed(args: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
+    from adapters.persistence.seed import seed_database
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    totals = {"users": args.users, "properties": args.properties, "bookings": args.bookings, "reviews": args.reviews}
+    bars: dict[str, tqdm[None]] = {}
+
+    def progress(stage: str, done: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=totals.get(stage), desc=f"{stage:>10}", unit=" rows", unit_scale=True)
+        bar.update(done - bar.n)
+
+    started = time.perf_counter()
+    counts = seed_database(
+        settings.database_url,
+        users=args.users,
+        properties=args.properties,
+        bookings=args.bookings,
+        reviews=args.reviews,
+        progress=progress,
+    )
+    for bar in bars.values():
+        bar.close()
+    print(f"seeded {counts} in {time.perf_counter() - started:.1f} s")
+
+
 def openapi(_: argparse.Namespace) -> None:
     app = bootstrap.build_app(_settings())
     print(json.dumps(app.openapi_schema.to_schema(), indent=2))
@@ -103,6 +134,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--email", required=True)
     p.add_argument("--name", required=True)
     p.set_defaults(run=create_admin)
+
+    p = commands.add_parser("seed", help="fill the database with realistic demo data (bulk inserts)")
+    p.add_argument("--users", type=int, default=2_000)
+    p.add_argument("--properties", type=int, default=5_000)
+    p.add_argument("--bookings", type=int, default=20_000)
+    p.add_argument("--reviews", type=int, default=8_000, help="at most one per confirmed past booking")
+    p.set_defaults(run=seed)
 
     commands.add_parser("openapi", help="print the OpenAPI document").set_defaults(run=openapi)
     commands.add_parser("graphql-schema", help="print the GraphQL schema (SDL)").set_defaults(run=graphql_schema)

@@ -1,4 +1,4 @@
-"""What every resolver of one request shares: the use cases and who is calling."""
+"""What every resolver of one request shares: the use cases, who is calling, and the batch loaders."""
 
 from __future__ import annotations
 
@@ -8,18 +8,39 @@ from typing import cast
 
 from graphql import GraphQLResolveInfo
 
+from adapters.graphql.loaders import Loaders
 from airbnb_core.domain.errors import InvalidInput, RateLimited, Unauthenticated
 from airbnb_core.domain.users import User
-from airbnb_core.services.accounts import Accounts
+from airbnb_core.services import Accounts, Listings, Services
 
 
 @dataclass(slots=True)
 class GraphQLContext:
-    accounts: Accounts
+    services: Services
     access_token: str | None
     client: str  # the caller's address: the core limits sign-in attempts per client
+    loaders: Loaders = field(init=False)
     _identity: User | Unauthenticated | None = field(default=None, init=False)
     _password_checked: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.services.listings)
+
+    @property
+    def accounts(self) -> Accounts:
+        return self.services.accounts
+
+    @property
+    def listings(self) -> Listings:
+        return self.services.listings
+
+    def viewer(self) -> User | None:
+        """The caller if a token was sent, else ``None``.
+
+        A token that does not authenticate fails rather than being ignored: answering anonymously
+        would hide a lapsed session behind "not found" for the caller's own inactive listings.
+        """
+        return self.current_user() if self.access_token else None
 
     def current_user(self) -> User:
         """The caller, authenticated on first use; later fields of the same request reuse the answer."""

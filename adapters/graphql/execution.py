@@ -6,25 +6,115 @@ Errors are mapped here, once, after execution: resolvers simply let the core's `
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import graphene
 from graphene.utils.str_converters import to_camel_case
-from graphene.validation import depth_limit_validator
-from graphql import GraphQLError, execute_sync, parse, validate
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLArgument,
+    GraphQLError,
+    GraphQLNamedType,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+    execute_sync,
+    get_named_type,
+    parse,
+    validate,
+)
 from graphql.validation import recommended_rules
 
 from adapters.graphql.context import GraphQLContext
 from airbnb_core.domain.errors import DomainError, InvalidInput, RateLimited
+from airbnb_core.domain.pagination import LIMIT_MAX
 
 logger = logging.getLogger(__name__)
 
 MAX_DEPTH = 10
+# The records an operation may ask for: two full pages of 100 properties with 100 reviews each.
+MAX_NODES = 20_200
 # Bounds parser work on documents that are small in bytes but dense in tokens.
 MAX_TOKENS = 5_000
 
-# graphene's depth rule skips introspection fields, so their nesting is bounded by graphql-core's rule.
-_COST_LIMITS = (*recommended_rules, depth_limit_validator(max_depth=MAX_DEPTH))
+
+class CostLimitRule(ValidationRule):
+    """Refuses operations nested deeper than ``MAX_DEPTH`` or that may return more than ``MAX_NODES`` records.
+
+    Records are counted as GitHub's API counts them: each list field's ``limit`` times the limits
+    of the lists around it (a variable counts as the largest limit), summed over the whole
+    operation, aliases included. Each fragment is measured once, so fragments spread many times
+    cannot make the measuring itself expensive (graphene's depth rule walks a fragment again at
+    every spread: exponential time).
+    """
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self._fragments: dict[str, tuple[int, int]] = {}
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        # The standard rules ran first: every type, field and fragment named here exists.
+        root = cast(GraphQLNamedType, self.context.schema.get_root_type(node.operation))
+        depth, nodes = self._measure(root, node.selection_set)
+        name = node.name.value if node.name else "anonymous"
+        if depth > MAX_DEPTH:
+            self.report_error(GraphQLError(f"'{name}' exceeds maximum operation depth of {MAX_DEPTH}.", node))
+        if nodes > MAX_NODES:
+            self.report_error(
+                GraphQLError(f"'{name}' may return {nodes} records, more than the {MAX_NODES} allowed.", node)
+            )
+
+    def _measure(self, parent: GraphQLNamedType, selections: SelectionSetNode) -> tuple[int, int]:
+        """The depth of a selection set and the records it may return, per instance of ``parent``."""
+        depth = nodes = 0
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                field = getattr(parent, "fields", {}).get(selection.name.value)
+                if field is None or selection.selection_set is None:  # a leaf, or introspection
+                    continue
+                size = _list_size(field.args.get("limit"), selection)
+                child_depth, child_nodes = self._measure(get_named_type(field.type), selection.selection_set)
+                depth = max(depth, 1 + child_depth)
+                nodes += size + size * child_nodes if size else child_nodes
+                continue
+            if isinstance(selection, FragmentSpreadNode):
+                child_depth, child_nodes = self._measure_fragment(selection.name.value)
+            else:
+                inline = cast(InlineFragmentNode, selection)
+                condition = inline.type_condition
+                child_type = self.context.schema.get_type(condition.name.value) if condition else parent
+                child_depth, child_nodes = self._measure(cast(GraphQLNamedType, child_type), inline.selection_set)
+            depth, nodes = max(depth, child_depth), nodes + child_nodes
+        return depth, nodes
+
+    def _measure_fragment(self, name: str) -> tuple[int, int]:
+        if name not in self._fragments:
+            fragment = cast(FragmentDefinitionNode, self.context.get_fragment(name))
+            fragment_type = self.context.schema.get_type(fragment.type_condition.name.value)
+            self._fragments[name] = self._measure(cast(GraphQLNamedType, fragment_type), fragment.selection_set)
+        return self._fragments[name]
+
+
+# recommended_rules bounds the nesting of introspection fields, which CostLimitRule leaves out.
+_COST_LIMITS = (*recommended_rules, CostLimitRule)
+
+
+def _list_size(limit: GraphQLArgument | None, field: FieldNode) -> int:
+    """How many records a field may return: its ``limit``, or 0 for a field that is no paginated list."""
+    if limit is None:
+        return 0
+    given = next((arg.value for arg in field.arguments if arg.name.value == "limit"), None)
+    if given is None:
+        return limit.default_value if isinstance(limit.default_value, int) else LIMIT_MAX
+    if isinstance(given, IntValueNode):
+        # A larger limit fails in the core with a clearer message than this rule could give.
+        return max(0, min(int(given.value), LIMIT_MAX))
+    return LIMIT_MAX
 
 
 def execute_operation(
@@ -40,7 +130,7 @@ def execute_operation(
         document = parse(query, max_lexical_tokens=MAX_TOKENS)
     except GraphQLError as error:
         return {"errors": [_with_code(error, "GRAPHQL_PARSE_FAILED")]}
-    # The depth rule follows fragment spreads without checking them, so an unknown or cyclic
+    # The cost rule follows fragment spreads without checking them, so an unknown or cyclic
     # fragment would crash it: it only runs on documents the standard rules accept.
     invalid = validate(schema.graphql_schema, document) or validate(schema.graphql_schema, document, _COST_LIMITS)
     if invalid:

@@ -13,7 +13,7 @@ from litestar.params import RawBody
 from adapters.graphql.context import GraphQLContext, bearer_token
 from adapters.graphql.execution import execute_operation
 from adapters.graphql.schema import schema
-from airbnb_core.services.accounts import Accounts
+from airbnb_core.services import Services
 
 MAX_QUERY_LENGTH = 20_000
 # Variables carry user text (descriptions, comments) but nothing near this size.
@@ -26,8 +26,9 @@ class GraphQLRequest(msgspec.Struct, frozen=True, rename="camel"):
     operation_name: str | None = None
 
 
-def build_graphql_router(accounts_provider: Callable[[], Accounts], *, graphiql: bool) -> Router:
-    """The ``/graphql`` endpoint; ``graphiql`` serves the in-browser IDE, which production leaves off."""
+def build_graphql_router(services: Callable[[], Services], *, graphiql: bool) -> Router:
+    """The ``/graphql`` endpoint over the use cases ``services`` provides (called once per request);
+    ``graphiql`` serves the in-browser IDE, which production leaves off."""
 
     # Sync because the use cases are; Litestar runs it in its thread pool.
     @post("/", status_code=200, sync_to_thread=True, include_in_schema=False, request_max_body_size=MAX_BODY_BYTES)
@@ -39,7 +40,7 @@ def build_graphql_router(accounts_provider: Callable[[], Accounts], *, graphiql:
         if len(operation.query) > MAX_QUERY_LENGTH:
             return _request_error(413, "PAYLOAD_TOO_LARGE", f"Query is longer than {MAX_QUERY_LENGTH} characters")
         context = GraphQLContext(
-            accounts_provider(),
+            services(),
             access_token=bearer_token(request.headers.get("authorization")),
             client=request.client.host if request.client else "unknown",
         )

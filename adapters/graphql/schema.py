@@ -6,13 +6,14 @@ import graphene
 import graphql
 
 from adapters.graphql.accounts import AccountMutations, AccountQueries
+from adapters.graphql.listings import ListingMutations, ListingQueries
 
 
-class Query(AccountQueries, graphene.ObjectType):
+class Query(AccountQueries, ListingQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(AccountMutations, graphene.ObjectType):
+class Mutation(AccountMutations, ListingMutations, graphene.ObjectType):
     pass
 
 

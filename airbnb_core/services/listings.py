@@ -118,8 +118,11 @@ class Listings:
         return place
 
     def update(self, actor: User, property_id: uuid.UUID, changes: PropertyChanges) -> Property:
+        now = self._clock.now()
         with self._uow() as uow:
             place = self._owned(uow, actor, property_id)
+            if changes.is_active is False and place.is_active:
+                _refuse_if_booked(uow, place, now)
             for name, value in dataclasses.asdict(changes).items():
                 if value is None:
                     continue
@@ -131,7 +134,7 @@ class Listings:
                     value = value.upper()
                 setattr(place, name, value)
             place.validate()
-            place.updated_at = self._clock.now()
+            place.updated_at = now
             uow.properties.update(place)
             uow.commit()
         self._changed(property_id)
@@ -142,9 +145,7 @@ class Listings:
         now = self._clock.now()
         with self._uow() as uow:
             place = self._owned(uow, actor, property_id)
-            today = now.astimezone(place.zone).date()
-            if uow.bookings.holds_dates_from(place.id, today, now):
-                raise Conflict("this property has current or upcoming bookings", code="has_upcoming_bookings")
+            _refuse_if_booked(uow, place, now)
             place.is_active = False
             place.updated_at = now
             uow.properties.update(place)
@@ -226,6 +227,11 @@ class Listings:
     def _changed(self, property_id: uuid.UUID) -> None:
         if self._cache is not None:
             self._cache.invalidate(property_scope(property_id), SEARCH_SCOPE)
+
+
+def _refuse_if_booked(uow: UnitOfWork, place: Property, now: datetime) -> None:
+    if uow.bookings.holds_dates_from(place.id, now.astimezone(place.zone).date(), now):
+        raise Conflict("this property has current or upcoming bookings", code="has_upcoming_bookings")
 
 
 def _may_manage(actor: User | None, place: Property) -> bool:

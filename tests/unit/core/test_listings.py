@@ -103,6 +103,8 @@ def test_deactivation_is_refused_while_bookings_are_upcoming(platform: InMemoryP
     hold(platform, place.id, date(2030, 4, 1), date(2030, 4, 5))
     with pytest.raises(Conflict):
         platform.listings.deactivate(host, place.id)
+    with pytest.raises(Conflict):
+        platform.listings.update(host, place.id, PropertyChanges(is_active=False))
     past = platform.listings.create(host, draft())
     hold(platform, past.id, date(2030, 1, 1), date(2030, 1, 5))
     platform.listings.deactivate(host, past.id)

@@ -17,15 +17,23 @@ from airbnb_core.inmemory import (
     InMemoryUnitOfWork,
     ScryptPasswordHasher,
 )
-from airbnb_core.services.accounts import Accounts
+from airbnb_core.services import Accounts, Listings, Services
 from tests.unit.graphql.support import ATTEMPTS_PER_MINUTE, GraphQLClient
 
 
 @pytest.fixture
-def accounts() -> Accounts:
-    store = InMemoryStore()
+def store() -> InMemoryStore:
+    return InMemoryStore()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
     # A still clock keeps the attempt counter in one window for the whole test.
-    clock = FixedClock(datetime.now(UTC))
+    return FixedClock(datetime(2030, 6, 1, 12, tzinfo=UTC))
+
+
+@pytest.fixture
+def accounts(store: InMemoryStore, clock: FixedClock) -> Accounts:
     return Accounts(
         uow=lambda: InMemoryUnitOfWork(store),
         # Cheap hashes keep the suite fast; the hashing itself is the core's concern.
@@ -38,8 +46,18 @@ def accounts() -> Accounts:
 
 
 @pytest.fixture
-def http(accounts: Accounts) -> Iterator[TestClient[Litestar]]:
-    app = Litestar(route_handlers=[build_graphql_router(lambda: accounts, graphiql=True)])
+def listings(store: InMemoryStore, clock: FixedClock) -> Listings:
+    return Listings(uow=lambda: InMemoryUnitOfWork(store), clock=clock)
+
+
+@pytest.fixture
+def services(accounts: Accounts, listings: Listings) -> Services:
+    return Services(accounts, listings)
+
+
+@pytest.fixture
+def http(services: Services) -> Iterator[TestClient[Litestar]]:
+    app = Litestar(route_handlers=[build_graphql_router(lambda: services, graphiql=True)])
     with TestClient(app) as client:
         yield client
 

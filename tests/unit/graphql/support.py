@@ -9,6 +9,19 @@ from litestar.testing import TestClient
 PASSWORD = "correct horse battery"
 ATTEMPTS_PER_MINUTE = 20
 
+# The fields a new listing needs, as a PropertyInput.
+LISTING: dict[str, Any] = {
+    "title": "Loft by the canal",
+    "location": "12 Prinsengracht",
+    "city": "Amsterdam",
+    "country": "NL",
+    "latitude": 52.37,
+    "longitude": 4.89,
+    "pricePerNight": 12_500,
+    "currency": "EUR",
+    "maxGuests": 4,
+}
+
 
 class GraphQLClient:
     def __init__(self, http: TestClient[Any]) -> None:
@@ -44,11 +57,27 @@ class GraphQLClient:
             password=password,
         )
 
-    def session(self, email: str = "ann@example.com") -> dict[str, Any]:
+    def session(self, email: str = "ann@example.com", is_host: bool = False) -> dict[str, Any]:
         """A registered, logged-in member's token pair."""
-        self.register(email)
+        self.register(email, is_host=is_host)
         pair: dict[str, Any] = self.login(email)["data"]["login"]
         return pair
+
+    def host(self, email: str = "hugo@example.com") -> str:
+        """A new host's access token."""
+        token: str = self.session(email, is_host=True)["accessToken"]
+        return token
+
+    def create_property(self, token: str, **fields: Any) -> dict[str, Any]:
+        """A new listing made of ``LISTING`` and ``fields``; fails the test if it is refused."""
+        body = self(
+            "mutation($input: PropertyInput!) { createProperty(input: $input) { id title pricePerNight } }",
+            token=token,
+            input={**LISTING, **fields},
+        )
+        assert "errors" not in body, body
+        created: dict[str, Any] = body["data"]["createProperty"]
+        return created
 
 
 def only_error(body: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -12,9 +13,9 @@ from litestar.testing import TestClient
 
 from adapters.graphql import build_graphql_router, print_schema
 from adapters.graphql.context import GraphQLContext, bearer_token
-from adapters.graphql.execution import MAX_DEPTH, execute_operation
+from adapters.graphql.execution import MAX_DEPTH, MAX_NODES, execute_operation
 from adapters.graphql.handler import MAX_QUERY_LENGTH
-from airbnb_core.services.accounts import Accounts
+from airbnb_core.services import Accounts, Services
 from tests.unit.graphql.support import GraphQLClient, only_error
 
 
@@ -83,9 +84,9 @@ class RecursiveQuery(graphene.ObjectType):
     node = graphene.Field(Node)
 
 
-def test_queries_deeper_than_the_limit_are_rejected_before_running(accounts: Accounts) -> None:
+def test_queries_deeper_than_the_limit_are_rejected_before_running(services: Services) -> None:
     recursive = graphene.Schema(query=RecursiveQuery)
-    context = GraphQLContext(accounts, access_token=None, client="test")
+    context = GraphQLContext(services, access_token=None, client="test")
 
     def nested(depth: int) -> str:
         return "{ node " + "{ child " * (depth - 1) + "{ name }" + " }" * depth
@@ -96,6 +97,29 @@ def test_queries_deeper_than_the_limit_are_rejected_before_running(accounts: Acc
     assert allowed == {"data": {"node": None}}
     assert too_deep["errors"][0]["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
     assert "exceeds maximum operation depth" in too_deep["errors"][0]["message"]
+
+
+def test_operations_that_may_return_too_many_records_are_rejected_before_running(gql: GraphQLClient) -> None:
+    page = "properties(limit: 100) { items { reviews(limit: $reviews) { rating } } }"  # 10,100 records
+    two_pages = f"query($reviews: Int!) {{ a: {page} b: {page} }}"
+    three_pages = f"query($reviews: Int!) {{ a: {page} b: {page} c: {page} }}"
+
+    assert "errors" not in gql(two_pages, reviews=100)
+    error = only_error(gql(three_pages, reviews=100))
+    assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+    assert error["message"] == f"'anonymous' may return 30300 records, more than the {MAX_NODES} allowed."
+
+
+def test_fragments_spread_many_times_are_measured_once_each(gql: GraphQLClient) -> None:
+    levels = 22  # walking every spread would visit 2**22 fields: many seconds
+    fragments = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels))
+    query = f"{{ ...F0 }} {fragments} fragment F{levels} on Query {{ properties(limit: 1) {{ nextCursor }} }}"
+
+    started = time.perf_counter()
+    body = gql(query)
+
+    assert time.perf_counter() - started < 1
+    assert "may return 4194304 records" in only_error(body)["message"]
 
 
 def test_an_unexpected_failure_is_logged_and_does_not_leak(
@@ -138,16 +162,16 @@ def test_graphiql_is_served_on_get(http: TestClient[Litestar]) -> None:
     assert "GraphiQL.createFetcher" in response.text
 
 
-def test_graphiql_is_not_found_when_disabled(accounts: Accounts) -> None:
-    app = Litestar(route_handlers=[build_graphql_router(lambda: accounts, graphiql=False)])
+def test_graphiql_is_not_found_when_disabled(services: Services) -> None:
+    app = Litestar(route_handlers=[build_graphql_router(lambda: services, graphiql=False)])
 
     with TestClient(app) as client:
         assert client.get("/graphql").status_code == 404
         assert client.post("/graphql", json={"query": "{ __typename }"}).json() == {"data": {"__typename": "Query"}}
 
 
-def test_the_endpoint_stays_out_of_the_openapi_document(accounts: Accounts) -> None:
-    app = Litestar(route_handlers=[build_graphql_router(lambda: accounts, graphiql=True)])
+def test_the_endpoint_stays_out_of_the_openapi_document(services: Services) -> None:
+    app = Litestar(route_handlers=[build_graphql_router(lambda: services, graphiql=True)])
 
     assert "/graphql" not in (app.openapi_schema.paths or {})
 

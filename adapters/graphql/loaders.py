@@ -1,0 +1,81 @@
+"""Batch loading for the nested fields of a request, so a page costs the same few queries at any size.
+
+Execution is synchronous, so a loader cannot wait for sibling fields to ask before it fetches.
+It does not need to: resolvers announce every property they return, and the first ``host``,
+``reviews`` or ``availability`` asked for fetches it for all the properties announced so far,
+in one use-case call. Later items of the page find their value cached.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from datetime import date
+from typing import Generic, TypeVar
+
+from airbnb_core.domain.properties import Property
+from airbnb_core.domain.reviews import Review
+from airbnb_core.domain.stay import Stay
+from airbnb_core.domain.users import User
+from airbnb_core.services.listings import Listings
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class BatchLoader(Generic[K, V]):
+    """Values by key, fetched together: a miss fetches its key with every expected key not yet loaded."""
+
+    def __init__(self, fetch: Callable[[Collection[K]], Mapping[K, V]], expected: set[K]) -> None:
+        self._fetch = fetch
+        self._expected = expected  # shared and growing: the keys this request will probably ask for
+        self._loaded: dict[K, V | None] = {}
+
+    def load(self, key: K) -> V | None:
+        if key not in self._loaded:
+            wanted = {k for k in self._expected if k not in self._loaded} | {key}
+            found = self._fetch(wanted)
+            self._loaded.update((k, found.get(k)) for k in wanted)
+        return self._loaded[key]
+
+    def prime(self, key: K, value: V) -> None:
+        self._loaded.setdefault(key, value)
+
+
+class Loaders:
+    """The batch loaders of one request."""
+
+    def __init__(self, listings: Listings) -> None:
+        self._listings = listings
+        self._properties: set[uuid.UUID] = set()
+        self._users: set[uuid.UUID] = set()
+        self.users: BatchLoader[uuid.UUID, User] = BatchLoader(listings.users, self._users)
+        self._reviews: dict[int, BatchLoader[uuid.UUID, list[Review]]] = {}
+        self._calendars: dict[tuple[date, date], BatchLoader[uuid.UUID, list[Stay]]] = {}
+
+    def returned(self, places: Iterable[Property]) -> None:
+        """Announce properties the request returns: their nested fields will be loaded together."""
+        for place in places:
+            self._properties.add(place.id)
+            self._users.add(place.host_id)
+
+    def recent_reviews(self, limit: int) -> BatchLoader[uuid.UUID, list[Review]]:
+        if limit not in self._reviews:
+
+            def fetch(property_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, list[Review]]:
+                found = self._listings.recent_reviews(property_ids, limit)
+                self._users.update(review.user_id for reviews in found.values() for review in reviews)
+                return found
+
+            self._reviews[limit] = BatchLoader(fetch, self._properties)
+        return self._reviews[limit]
+
+    def availability(self, start: date, end: date) -> BatchLoader[uuid.UUID, list[Stay]]:
+        window = (start, end)
+        if window not in self._calendars:
+
+            def fetch(property_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, list[Stay]]:
+                return self._listings.availability_of(property_ids, start, end)
+
+            self._calendars[window] = BatchLoader(fetch, self._properties)
+        return self._calendars[window]

@@ -1,0 +1,140 @@
+"""Nested lists are batched: a page of properties costs the same SQL statements at any size, on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from adapters.graphql import build_graphql_router
+from adapters.persistence import SqlAlchemyUnitOfWork, create_engine, make_session_factory, upgrade
+from airbnb_core.domain.bookings import Booking, BookingStatus
+from airbnb_core.domain.properties import Property
+from airbnb_core.domain.reviews import Review
+from airbnb_core.domain.users import User
+from airbnb_core.inmemory import HmacTokenService, ScryptPasswordHasher, SystemClock
+from airbnb_core.services import Accounts, Listings, Services
+
+PROPERTIES = 60
+HOSTS = 4
+GUESTS = 5
+REVIEWS_PER_PROPERTY = 4
+TODAY = datetime.now(UTC).date()
+PAGE = """query($limit: Int!, $start: Date!, $end: Date!) { properties(limit: $limit) { items {
+  id
+  host { name }
+  reviews(limit: 3) { rating author { name } }
+  availability(start: $start, end: $end) { start end }
+} } }"""
+
+
+@pytest.fixture
+def engine(postgres_url: str) -> Iterator[sa.Engine]:
+    upgrade(postgres_url)
+    engine = create_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def services(engine: sa.Engine) -> Services:
+    sessions = make_session_factory(engine)
+
+    def uow() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(sessions)
+
+    clock = SystemClock()
+    accounts = Accounts(uow, hasher=ScryptPasswordHasher(n=2**8), tokens=HmacTokenService(b"k" * 32), clock=clock)
+    return Services(accounts, Listings(uow, clock))
+
+
+@pytest.fixture
+def seeded(services: Services, engine: sa.Engine) -> None:
+    """60 properties of 4 hosts, each with 4 reviews by 5 guests and one upcoming booking."""
+    now = datetime.now(UTC)
+    sessions = make_session_factory(engine)
+    hosts = [_user(f"Host {i}", now, is_host=True) for i in range(HOSTS)]
+    guests = [_user(f"Guest {i}", now) for i in range(GUESTS)]
+    places = [_property(hosts[n % HOSTS], now - timedelta(minutes=n)) for n in range(PROPERTIES)]
+    bookings, reviews = [], []
+    for n, place in enumerate(places):
+        for k in range(REVIEWS_PER_PROPERTY):
+            guest = guests[(n + k) % GUESTS]
+            past = _booking(place, guest, TODAY - timedelta(days=30 * (k + 1)), now)
+            bookings.append(past)
+            reviews.append(Review(uuid.uuid4(), past.id, guest.id, place.id, 1 + (n + k) % 5, "", now - timedelta(k)))
+        bookings.append(_booking(place, guests[0], TODAY + timedelta(days=n % 20), now))
+    # One unit of work per table, parents first: the repositories do not promise to order inserts.
+    tables = {"users": [*hosts, *guests], "properties": places, "bookings": bookings, "reviews": reviews}
+    for repository, entities in tables.items():
+        with SqlAlchemyUnitOfWork(sessions) as uow:
+            for entity in entities:
+                getattr(uow, repository).add(entity)
+            uow.commit()
+
+
+@pytest.fixture
+def http(services: Services) -> Iterator[TestClient[Litestar]]:
+    app = Litestar(route_handlers=[build_graphql_router(lambda: services, graphiql=False)])
+    with TestClient(app) as client:
+        yield client
+
+
+def _user(name: str, now: datetime, *, is_host: bool = False) -> User:
+    user_id = uuid.uuid4()
+    return User(user_id, name, f"{user_id.hex}@example.com", "scrypt$unused", now, is_host=is_host)
+
+
+def _property(host: User, created_at: datetime) -> Property:
+    return Property(
+        id=uuid.uuid4(), host_id=host.id, title="Loft", description="", location="1 Main St", city="Lyon",
+        country="FR", latitude=45.76, longitude=4.84, price_per_night=10_000, currency="EUR", max_guests=2,
+        created_at=created_at, updated_at=created_at,
+    )  # fmt: skip
+
+
+def _booking(place: Property, guest: User, check_in: date, now: datetime) -> Booking:
+    return Booking(
+        uuid.uuid4(), guest.id, place.id, check_in, check_in + timedelta(days=3), 1, BookingStatus.CONFIRMED,
+        30_000, 0, 3_000, 33_000, "EUR", None, now, now,
+    )  # fmt: skip
+
+
+def _statements_for_page(http: TestClient[Litestar], engine: sa.Engine, limit: int) -> tuple[int, dict[str, Any]]:
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    window = {"start": TODAY.isoformat(), "end": (TODAY + timedelta(days=30)).isoformat()}
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = http.post("/graphql", json={"query": PAGE, "variables": {"limit": limit, **window}})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    body: dict[str, Any] = response.json()
+    assert "errors" not in body, body
+    return len(statements), body["data"]["properties"]
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_page_of_properties_with_hosts_reviews_and_calendars_costs_the_same_statements_at_any_size(
+    http: TestClient[Litestar], engine: sa.Engine
+) -> None:
+    small_count, small = _statements_for_page(http, engine, limit=5)
+    large_count, large = _statements_for_page(http, engine, limit=50)
+
+    assert len(small["items"]) == 5
+    assert len(large["items"]) == 50
+    for item in large["items"]:
+        assert item["host"]["name"].startswith("Host ")
+        assert len(item["reviews"]) == 3
+        assert all(review["author"]["name"].startswith("Guest ") for review in item["reviews"])
+        assert len(item["availability"]) == 1
+    assert small_count == large_count <= 10
