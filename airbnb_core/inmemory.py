@@ -12,6 +12,7 @@ import copy
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import threading
 import time
@@ -428,13 +429,20 @@ def _newest_first(review: Review) -> tuple[float, int]:
     return (-review.created_at.timestamp(), -review.id.int)
 
 
+def _words_match(query: str, text: str) -> bool:
+    """Every word of the query starts a word of the text, as PostgreSQL's prefix full-text search has it."""
+    if not query.split():
+        return True  # blank text filters nothing
+    wanted, words = re.findall(r"\w+", query.lower()), re.findall(r"\w+", text.lower())
+    return bool(wanted) and all(any(word.startswith(w) for word in words) for w in wanted)
+
+
 def _matches(p: Property, c: SearchCriteria) -> bool:
     """The search filters, as plain Python: the reference the SQL implementation must agree with."""
-    text = f"{p.title} {p.description} {p.location}".lower()
     return (
         (c.city is None or p.city.lower() == c.city.lower())
         and (c.country is None or p.country == c.country.upper())
-        and (c.text is None or all(word in text for word in c.text.lower().split()))
+        and (c.text is None or _words_match(c.text, f"{p.title} {p.description} {p.location}"))
         and (c.guests is None or p.max_guests >= c.guests)
         and (c.stay is None or p.min_nights <= c.stay.nights <= p.max_nights)
         and (c.min_price is None or p.price_per_night >= c.min_price)

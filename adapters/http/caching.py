@@ -17,7 +17,9 @@ from litestar import Response
 from litestar.enums import MediaType
 from prometheus_client import Counter
 
-CACHE_LOOKUPS = Counter("airbnb_cache_lookups_total", "Cached-answer lookups by endpoint and result", ["endpoint", "result"])
+CACHE_LOOKUPS = Counter(
+    "airbnb_cache_lookups_total", "Cached-answer lookups by endpoint and result", ["endpoint", "result"]
+)
 # Answers that depend on the clock (a hold lapsing frees its dates without any write) live briefly.
 CLOCK_DEPENDENT_TTL_SECONDS = 30
 TTL_SECONDS = 300

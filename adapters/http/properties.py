@@ -92,18 +92,24 @@ class PropertyController(Controller):
         response_cache: NamedDependency[ResponseCache],
         city: Text = None,
         country: Annotated[str | None, Parameter(max_length=2, description="ISO 3166-1 alpha-2")] = None,
-        q: Annotated[str | None, Parameter(max_length=200, description="Words from title, description or location")] = None,
-        check_in: date | None = None,
-        check_out: date | None = None,
+        q: Annotated[
+            str | None, Parameter(max_length=200, description="Words from title, description or location")
+        ] = None,
+        check_in: Annotated[date | None, Parameter(description="First night of the stay")] = None,
+        check_out: Annotated[
+            date | None, Parameter(description="Day of departure (the stay is [check_in, check_out))")
+        ] = None,
         guests: Annotated[int | None, Parameter(ge=1, le=1000)] = None,
         min_price: Annotated[int | None, Parameter(ge=0, description="Minor units per night")] = None,
         max_price: Annotated[int | None, Parameter(ge=0, description="Minor units per night")] = None,
         amenities: Annotated[list[str] | None, Parameter(description="All of these; repeat or comma-separate")] = None,
-        instant_book: bool | None = None,
+        instant_book: Annotated[
+            bool | None, Parameter(description="Only listings bookable without host approval")
+        ] = None,
         lat: Annotated[float | None, Parameter(ge=-90, le=90)] = None,
         lng: Annotated[float | None, Parameter(ge=-180, le=180)] = None,
         radius_km: Annotated[float | None, Parameter(gt=0, le=500)] = None,
-        sort: SearchSort = SearchSort.NEWEST,
+        sort: Annotated[SearchSort, Parameter(description="Result order")] = SearchSort.NEWEST,
         limit: Limit = LIMIT_DEFAULT,
         cursor: Cursor = None,
     ) -> Response[PropertyPage]:

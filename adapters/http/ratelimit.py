@@ -11,13 +11,15 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from airbnb_core.domain.errors import RateLimited
 
+_PROBES = frozenset({"/health", "/ready", "/metrics"})
+
 # Counts one request of a client; None while allowed, else the seconds until it may retry.
 HitCounter = Callable[[str], Awaitable[int | None]]
 
 
 class ApiRateLimitMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = ("^/health$", "^/ready$", "^/metrics$")
+    should_bypass_for_scope = staticmethod(lambda scope: scope["path"] in _PROBES)
 
     def __init__(self, hit: HitCounter, limit: int) -> None:
         self._hit = hit

@@ -94,6 +94,39 @@ class RefreshTokenRow(Base):
     revoked_at: Mapped[datetime | None]
 
 
+def _search_indexes() -> list[sa.Index]:
+    """Migration 0002: an index per main search shape, each in that search's sort order.
+
+    Partial on active listings, the only ones search returns. SQLAlchemy writes the boolean test as
+    ``is_active = 1`` on SQLite, and SQLite uses a partial index only when the query repeats its terms.
+    The rating key must read exactly as the repository's ``coalesce(rating_avg, 0)``, with a literal
+    0 rather than a parameter, or PostgreSQL does not match the query to the index.
+    """
+    city: sa.ColumnClause[Any] = sa.column("city")
+    created: sa.ColumnClause[Any] = sa.column("created_at")
+    price: sa.ColumnClause[Any] = sa.column("price_per_night")
+    key: sa.ColumnClause[Any] = sa.column("id")
+    shapes: dict[str, tuple[sa.ColumnElement[Any], ...]] = {
+        "city_newest": (sa.func.lower(city), created.desc(), key.desc()),
+        "city_price": (sa.func.lower(city), price, key),
+        "country_newest": (sa.column("country"), created.desc(), key.desc()),
+        "country_price": (sa.column("country"), price, key),
+        "newest": (created.desc(), key.desc()),
+        "price": (price, key),
+        "rating": (sa.func.coalesce(sa.column("rating_avg"), sa.literal_column("0")).desc(), key.desc()),
+        "position": (sa.column("latitude"), sa.column("longitude")),
+    }
+    return [
+        sa.Index(
+            f"ix_properties_active_{name}",
+            *columns,
+            postgresql_where=sa.text("is_active"),
+            sqlite_where=sa.text("is_active = 1"),
+        )
+        for name, columns in shapes.items()
+    ]
+
+
 class PropertyRow(Base):
     __tablename__ = "properties"
     __table_args__ = (
@@ -108,6 +141,7 @@ class PropertyRow(Base):
         sa.CheckConstraint("review_count >= 0", name="review_count_not_negative"),
         sa.Index("ix_properties_city_lower", sa.func.lower(sa.column("city"))),
         sa.Index("ix_properties_amenities", "amenities", postgresql_using="gin").ddl_if(dialect="postgresql"),
+        *_search_indexes(),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -135,6 +169,11 @@ class PropertyRow(Base):
     review_count: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
+
+
+# PostgreSQL only (migration 0002): a STORED generated tsvector of title, description and location,
+# with a GIN index. It is not mapped: SQLite has no such column, and the ORM would select it there.
+SEARCH_VECTOR = sa.literal_column("properties.search_vector", postgresql.TSVECTOR)
 
 
 class BookingRow(Base):

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from adapters.persistence.models import (
+    SEARCH_VECTOR,
     Base,
     BookingRow,
     PaymentRow,
@@ -26,6 +28,8 @@ from airbnb_core.domain.errors import DatesUnavailable
 from airbnb_core.domain.payments import Payment, PaymentStatus
 from airbnb_core.domain.properties import CancellationPolicy, Property
 from airbnb_core.domain.reviews import Review
+from airbnb_core.domain.search import KM_PER_DEGREE_LATITUDE, Circle, SearchCriteria, SearchSort, SortValue, ascending
+from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import RefreshToken, User
 
 E = TypeVar("E")
@@ -43,7 +47,7 @@ def _to_row(model: type[R], entity: Any) -> R:
     return model(**{f.name: _column_value(getattr(entity, f.name)) for f in fields(entity)})
 
 
-def _to_entity(row: Base, entity: Callable[..., E], **convert: Callable[[Any], Any]) -> E:
+def _to_entity(row: Base | sa.Row[Any], entity: Callable[..., E], **convert: Callable[[Any], Any]) -> E:
     """Build ``entity`` from the row's columns of the same names, passing some through ``convert``."""
     values = {f.name: getattr(row, f.name) for f in fields(entity)}  # type: ignore[arg-type]
     return entity(**{name: convert[name](v) if name in convert else v for name, v in values.items()})
@@ -57,7 +61,7 @@ def _refresh_token(row: RefreshTokenRow) -> RefreshToken:
     return _to_entity(row, RefreshToken)
 
 
-def _property(row: PropertyRow) -> Property:
+def _property(row: PropertyRow | sa.Row[Any]) -> Property:
     return _to_entity(row, Property, cancellation_policy=CancellationPolicy, amenities=tuple)
 
 
@@ -69,18 +73,72 @@ def _payment(row: PaymentRow) -> Payment:
     return _to_entity(row, Payment, payment_status=PaymentStatus)
 
 
-def _review(row: ReviewRow) -> Review:
+def _review(row: ReviewRow | sa.Row[Any]) -> Review:
     return _to_entity(row, Review)
+
+
+def _after(columns: Sequence[Any], key: Sequence[Any], *, rising: bool) -> sa.ColumnElement[bool]:
+    """Keyset pagination: rows strictly after ``key`` in the order of ``columns``, as one row-value comparison.
+
+    Each value is bound with its column's type: inferred from the Python value instead, a datetime
+    would skip the UTC normalization and a UUID the hex form SQLite stores.
+    """
+    bound = (sa.bindparam(None, value, type_=column.type) for column, value in zip(columns, key, strict=True))
+    row, start = sa.tuple_(*columns), sa.tuple_(*bound)
+    return row > start if rising else row < start
+
+
+def _constant(value: str) -> sa.ColumnElement[str]:
+    # Inlined rather than bound: PostgreSQL proves a partial index's predicate only from constants.
+    return sa.literal(value, literal_execute=True)
+
+
+def _holds_dates(now: datetime) -> sa.ColumnElement[bool]:
+    """``Booking.blocks_dates`` in SQL: confirmed, or pending or requested with a hold not yet run out.
+
+    The active-status test repeats the predicate of the ``bookings_no_overlap`` index so that index applies.
+    """
+    status = BookingRow.status
+    return sa.and_(
+        status.in_([_constant(s.value) for s in sorted(ACTIVE_STATUSES)]),
+        sa.or_(
+            status == _constant(BookingStatus.CONFIRMED.value),
+            BookingRow.hold_expires_at.is_(None),
+            BookingRow.hold_expires_at > now,
+        ),
+    )
+
+
+def _overlaps(stay: Stay, postgres: bool) -> sa.ColumnElement[bool]:
+    """Bookings whose half-open stay overlaps ``stay``."""
+    if postgres:
+        # The exclusion constraint's own expression, so that its GiST index answers the test.
+        def stay_range(check_in: Any, check_out: Any) -> sa.ColumnElement[Any]:
+            return sa.func.daterange(check_in, check_out, sa.literal_column("'[)'"))
+
+        booked = stay_range(BookingRow.check_in_date, BookingRow.check_out_date)
+        return booked.bool_op("&&")(stay_range(stay.check_in, stay.check_out))
+    return sa.and_(BookingRow.check_in_date < stay.check_out, BookingRow.check_out_date > stay.check_in)
 
 
 class _Repository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def _insert(self, row: Base) -> None:
+        # Rows have no ORM relationships, so the flush would not know that a booking's user must be
+        # inserted first; inserting as they are added keeps parent-before-child in any use case.
+        self._session.add(row)
+        self._session.flush()
+
+    @property
+    def _postgres(self) -> bool:
+        return self._session.get_bind().dialect.name == "postgresql"
+
 
 class SqlAlchemyUserRepository(_Repository):
     def add(self, user: User) -> None:
-        self._session.add(_to_row(UserRow, user))
+        self._insert(_to_row(UserRow, user))
 
     def get(self, user_id: uuid.UUID) -> User | None:
         row = self._session.get(UserRow, user_id)
@@ -90,19 +148,26 @@ class SqlAlchemyUserRepository(_Repository):
         row = self._session.scalar(sa.select(UserRow).where(UserRow.email == email))
         return _user(row) if row else None
 
+    def get_many(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, User]:
+        if not user_ids:
+            return {}
+        rows = self._session.scalars(sa.select(UserRow).where(UserRow.id.in_(set(user_ids))))
+        return {row.id: _user(row) for row in rows}
+
     def update(self, user: User) -> None:
         self._session.merge(_to_row(UserRow, user))
 
     def list(self, *, limit: int, after: tuple[datetime, uuid.UUID] | None) -> list[User]:
-        query = sa.select(UserRow).order_by(UserRow.created_at, UserRow.id).limit(limit)
+        columns = (UserRow.created_at, UserRow.id)
+        query = sa.select(UserRow).order_by(*columns).limit(limit)
         if after is not None:
-            query = query.where(sa.tuple_(UserRow.created_at, UserRow.id) > after)
+            query = query.where(_after(columns, after, rising=True))
         return [_user(row) for row in self._session.scalars(query)]
 
 
 class SqlAlchemyRefreshTokenRepository(_Repository):
     def add(self, token: RefreshToken) -> None:
-        self._session.add(_to_row(RefreshTokenRow, token))
+        self._insert(_to_row(RefreshTokenRow, token))
 
     def get_by_hash(self, token_hash: str) -> RefreshToken | None:
         row = self._session.scalar(sa.select(RefreshTokenRow).where(RefreshTokenRow.token_hash == token_hash))
@@ -136,7 +201,7 @@ class SqlAlchemyRefreshTokenRepository(_Repository):
 
 class SqlAlchemyPropertyRepository(_Repository):
     def add(self, place: Property) -> None:
-        self._session.add(_to_row(PropertyRow, place))
+        self._insert(_to_row(PropertyRow, place))
 
     def get(self, property_id: uuid.UUID) -> Property | None:
         row = self._session.get(PropertyRow, property_id)
@@ -149,12 +214,127 @@ class SqlAlchemyPropertyRepository(_Repository):
         query = sa.select(sa.func.count()).where(PropertyRow.host_id == host_id, PropertyRow.is_active)
         return self._session.scalar(query) or 0
 
+    def search(
+        self, criteria: SearchCriteria, *, after: tuple[SortValue, uuid.UUID] | None, limit: int, now: datetime
+    ) -> list[Property]:
+        """One Core query: each filter, the sort and the page limit run in the database.
+
+        Migration 0002 has an index for each main shape of this query, already in its sort order.
+        Text matching differs by dialect, see ``_text_filters``.
+        """
+        columns = (_sort_key(criteria.sort), PropertyRow.id)
+        rising = ascending(criteria.sort)
+        query = (
+            sa.select(PropertyRow.__table__)
+            .join(UserRow, UserRow.id == PropertyRow.host_id)
+            .where(PropertyRow.is_active, UserRow.is_active, *_search_filters(criteria, now, self._postgres))
+            .order_by(*(column if rising else column.desc() for column in columns))
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(_after(columns, after, rising=rising))
+        return [_property(row) for row in self._session.execute(query)]
+
+
+def _sort_key(sort: SearchSort) -> sa.ColumnElement[Any]:
+    """The column ``airbnb_core.domain.search.sort_value`` orders by; ties go by id in the same direction."""
+    if sort in (SearchSort.PRICE_ASC, SearchSort.PRICE_DESC):
+        return PropertyRow.price_per_night.expression
+    if sort is SearchSort.RATING:
+        # Spelled exactly as the ix_properties_active_rating expression, literal 0 included.
+        return sa.func.coalesce(PropertyRow.rating_avg, sa.literal_column("0"))
+    return PropertyRow.created_at.expression
+
+
+def _search_filters(c: SearchCriteria, now: datetime, postgres: bool) -> Iterator[sa.ColumnElement[bool]]:
+    """The reference filters of ``airbnb_core.inmemory._matches``, in SQL."""
+    place = PropertyRow
+    if c.city is not None:
+        yield sa.func.lower(place.city) == sa.func.lower(c.city)
+    if c.country is not None:
+        yield place.country == c.country.upper()
+    if c.text:
+        yield from _text_filters(c.text.lower().split(), postgres)
+    if c.guests is not None:
+        yield place.max_guests >= c.guests
+    if c.stay is not None:
+        yield place.min_nights <= c.stay.nights
+        yield place.max_nights >= c.stay.nights
+        yield ~sa.exists().where(BookingRow.property_id == place.id, _overlaps(c.stay, postgres), _holds_dates(now))
+    if c.min_price is not None:
+        yield place.price_per_night >= c.min_price
+    if c.max_price is not None:
+        yield place.price_per_night <= c.max_price
+    if c.amenities:
+        yield from _amenity_filters(sorted(c.amenities), postgres)
+    if c.instant_book is not None:
+        yield place.instant_book == c.instant_book
+    if c.area is not None:
+        yield from _area_filters(c.area)
+
+
+def _text_filters(words: list[str], postgres: bool) -> list[sa.ColumnElement[bool]]:
+    """Every word must occur in the title, description or location.
+
+    SQLite tests each word as a substring, exactly like the in-memory reference (its LIKE folds
+    ASCII letters only, so other letters match case-sensitively there).
+
+    PostgreSQL uses the GIN-indexed ``search_vector`` instead, and so matches words, not substrings:
+    each word is a prefix term ('word':*), so "ams" finds "Amsterdam" but "dam" does not, and
+    punctuation is not searchable ("canal," finds "canal"). A whole word finds the same rows on
+    both. Quoting each word keeps tsquery operators a guest types (& | ! : parentheses) from
+    being read as syntax.
+    """
+    if not words:
+        return []
+    if postgres:
+        quoted = ("'" + word.replace("\\", "\\\\").replace("'", "''") + "':*" for word in words)
+        query = sa.func.to_tsquery(sa.literal_column("'simple'"), " & ".join(quoted))
+        return [SEARCH_VECTOR.bool_op("@@")(query)]
+    document = PropertyRow.title + " " + PropertyRow.description + " " + PropertyRow.location
+    return [document.contains(word, autoescape=True) for word in words]
+
+
+def _amenity_filters(amenities: list[str], postgres: bool) -> list[sa.ColumnElement[bool]]:
+    """The listing has every one of ``amenities``."""
+    if postgres:
+        # jsonb containment, which the GIN index on amenities answers.
+        return [PropertyRow.amenities.bool_op("@>")(sa.bindparam(None, amenities, type_=postgresql.JSONB))]
+    filters: list[sa.ColumnElement[bool]] = []
+    for amenity in amenities:
+        listed = sa.func.json_each(PropertyRow.amenities).table_valued("value")
+        filters.append(sa.exists().select_from(listed).where(listed.c.value == amenity))
+    return filters
+
+
+def _area_filters(area: Circle) -> list[sa.ColumnElement[bool]]:
+    """``Circle.contains``, behind a bounding box that the position index can range-scan.
+
+    The box is widened by a hair so that rounding never drops a point the exact test keeps; the
+    exact test then repeats ``Circle.contains`` operation for operation, in IEEE doubles on both
+    dialects, so SQL and Python agree even on the circle's edge.
+    """
+    lat_delta, lng_delta = area.lat_delta * (1 + 1e-9), area.lng_delta * (1 + 1e-9)
+    dy = (PropertyRow.latitude - area.latitude) * KM_PER_DEGREE_LATITUDE
+    dx = (PropertyRow.longitude - area.longitude) * area.lng_scale
+    return [
+        PropertyRow.latitude.between(area.latitude - lat_delta, area.latitude + lat_delta),
+        PropertyRow.longitude.between(area.longitude - lng_delta, area.longitude + lng_delta),
+        _square(dx) + _square(dy) <= area.radius_km * area.radius_km,
+    ]
+
+
+def _square(value: sa.ColumnElement[Any]) -> sa.ColumnElement[float]:
+    # A high-precedence operator keeps the parentheses of (a * b) * (a * b), which SQLAlchemy would
+    # otherwise drop, evaluating a * b * a * b with different rounding than Python's dx * dx.
+    return value.op("*", precedence=100, return_type=sa.Double)(value)
+
 
 class SqlAlchemyBookingRepository(_Repository):
     def add(self, booking: Booking) -> None:
         if booking.status in ACTIVE_STATUSES and self._needs_overlap_check() and self._overlaps(booking):
             raise DatesUnavailable("these dates are no longer available")
-        self._session.add(_to_row(BookingRow, booking))
+        self._insert(_to_row(BookingRow, booking))
 
     def get(self, booking_id: uuid.UUID) -> Booking | None:
         row = self._session.get(BookingRow, booking_id)
@@ -163,9 +343,31 @@ class SqlAlchemyBookingRepository(_Repository):
     def update(self, booking: Booking) -> None:
         self._session.merge(_to_row(BookingRow, booking))
 
+    def held_stays(
+        self, property_ids: Collection[uuid.UUID], start: date, end: date, now: datetime
+    ) -> dict[uuid.UUID, list[Stay]]:
+        window = Stay(start, end)
+        if not property_ids:
+            return {}
+        query = (
+            sa.select(BookingRow.property_id, BookingRow.check_in_date, BookingRow.check_out_date)
+            .where(BookingRow.property_id.in_(set(property_ids)), _overlaps(window, self._postgres), _holds_dates(now))
+            .order_by(BookingRow.check_in_date, BookingRow.check_out_date)
+        )
+        held: dict[uuid.UUID, list[Stay]] = {}
+        for property_id, check_in, check_out in self._session.execute(query):
+            held.setdefault(property_id, []).append(Stay(check_in, check_out))
+        return held
+
+    def holds_dates_from(self, property_id: uuid.UUID, day: date, now: datetime) -> bool:
+        held = sa.exists().where(
+            BookingRow.property_id == property_id, BookingRow.check_out_date > day, _holds_dates(now)
+        )
+        return bool(self._session.scalar(sa.select(held)))
+
     def _needs_overlap_check(self) -> bool:
         # PostgreSQL enforces this with the bookings_no_overlap exclusion constraint.
-        return self._session.get_bind().dialect.name != "postgresql"
+        return not self._postgres
 
     def _overlaps(self, booking: Booking) -> bool:
         active = [status.value for status in ACTIVE_STATUSES]
@@ -182,7 +384,7 @@ class SqlAlchemyBookingRepository(_Repository):
 
 class SqlAlchemyPaymentRepository(_Repository):
     def add(self, payment: Payment) -> None:
-        self._session.add(_to_row(PaymentRow, payment))
+        self._insert(_to_row(PaymentRow, payment))
 
     def get_for_booking(self, booking_id: uuid.UUID) -> Payment | None:
         row = self._session.scalar(sa.select(PaymentRow).where(PaymentRow.booking_id == booking_id))
@@ -194,8 +396,40 @@ class SqlAlchemyPaymentRepository(_Repository):
 
 class SqlAlchemyReviewRepository(_Repository):
     def add(self, review: Review) -> None:
-        self._session.add(_to_row(ReviewRow, review))
+        self._insert(_to_row(ReviewRow, review))
 
     def get_for_booking(self, booking_id: uuid.UUID) -> Review | None:
         row = self._session.scalar(sa.select(ReviewRow).where(ReviewRow.booking_id == booking_id))
         return _review(row) if row else None
+
+    def list_for_property(
+        self, property_id: uuid.UUID, *, limit: int, after: tuple[datetime, uuid.UUID] | None
+    ) -> list[Review]:
+        columns = (ReviewRow.created_at, ReviewRow.id)
+        query = (
+            sa.select(ReviewRow)
+            .where(ReviewRow.property_id == property_id)
+            .order_by(*(column.desc() for column in columns))
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(_after(columns, after, rising=False))
+        return [_review(row) for row in self._session.scalars(query)]
+
+    def recent_for_properties(self, property_ids: Collection[uuid.UUID], limit: int) -> dict[uuid.UUID, list[Review]]:
+        if not property_ids:
+            return {}
+        reviews = ReviewRow.__table__.c
+        rank = sa.func.row_number().over(
+            partition_by=reviews.property_id, order_by=(reviews.created_at.desc(), reviews.id.desc())
+        )
+        ranked = sa.select(*reviews, rank.label("rank")).where(reviews.property_id.in_(set(property_ids))).subquery()
+        query = (
+            sa.select(*(ranked.c[column.name] for column in reviews))
+            .where(ranked.c.rank <= limit)
+            .order_by(ranked.c.property_id, ranked.c.rank)
+        )
+        recent: dict[uuid.UUID, list[Review]] = {}
+        for row in self._session.execute(query):
+            recent.setdefault(row.property_id, []).append(_review(row))
+        return recent

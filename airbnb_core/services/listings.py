@@ -181,7 +181,9 @@ class Listings:
         check_window(start, end)
         return self.availability_of([property_id], start, end)[property_id]
 
-    def availability_of(self, property_ids: Collection[uuid.UUID], start: date, end: date) -> dict[uuid.UUID, list[Stay]]:
+    def availability_of(
+        self, property_ids: Collection[uuid.UUID], start: date, end: date
+    ) -> dict[uuid.UUID, list[Stay]]:
         check_window(start, end)
         with self._uow() as uow:
             held = uow.bookings.held_stays(property_ids, start, end, self._clock.now())
