@@ -274,6 +274,7 @@ class PropertyUpdateInput(graphene.InputObjectType):
     instant_book = graphene.Boolean()
     cancellation_policy = graphene.Field(CancellationPolicy)
     amenities = graphene.List(graphene.NonNull(graphene.String))
+    is_active = graphene.Boolean(description="false takes the listing down (refused while bookings are upcoming)")
 
 
 def _core_fields(values: dict[str, Any]) -> dict[str, Any]:

@@ -203,6 +203,17 @@ def test_a_listing_with_an_upcoming_booking_cannot_be_deleted(gql: GraphQLClient
     error = only_error(gql(DELETE, token=token, id=place["id"]))
 
     assert error["extensions"] == {"code": "CONFLICT", "reason": "has_upcoming_bookings"}
+    taken_down = gql(UPDATE % "isActive", token=token, id=place["id"], input={"isActive": False})
+    assert only_error(taken_down)["extensions"]["reason"] == "has_upcoming_bookings"
+    assert data(gql(PROPERTY % "isActive", id=place["id"]))["property"] == {"isActive": True}
+
+
+def test_a_host_puts_a_listing_back_up_with_an_update(gql: GraphQLClient) -> None:
+    token = gql.host()
+    place = gql.create_property(token)
+    gql(DELETE, token=token, id=place["id"])
+    back = gql(UPDATE % "isActive", token=token, id=place["id"], input={"isActive": True})
+    assert data(back)["updateProperty"] == {"isActive": True}
     assert data(gql(PROPERTY % "isActive", id=place["id"]))["property"] == {"isActive": True}
 
 
