@@ -12,7 +12,9 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import sqlalchemy as sa
 
+from adapters.persistence import create_engine
 from tests.support.server import free_port
 
 AIRBNB = [sys.executable, "-m", "adapters.cli"]
@@ -84,3 +86,19 @@ def test_serve_starts_on_the_embedded_defaults(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_seed_fills_a_database_with_demo_data(make_postgres_database: Callable[[], str], tmp_path: Path) -> None:
+    for url in (make_postgres_database(), f"sqlite:///{tmp_path}/seed.db"):
+        result = run(
+            "seed", "--users", "40", "--properties", "60", "--bookings", "300", "--reviews", "50",
+            env={"AIRBNB_DATABASE_URL": url},
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert "seeded" in result.stdout
+        assert "properties" in result.stderr  # the progress bars
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            counts = {t: conn.scalar(sa.text(f"select count(*) from {t}")) for t in ("users", "properties", "bookings")}
+        engine.dispose()
+        assert counts == {"users": 40, "properties": 60, "bookings": 300}
