@@ -45,6 +45,9 @@ def serve(args: argparse.Namespace) -> None:
         ssl_keyfile=args.ssl_keyfile,
         proxy_headers=True,
         log_level="info",
+        # A log line per request costs a fifth of the throughput of a cheap endpoint; put access
+        # logging in the reverse proxy, where it is cheap.
+        access_log=False,
     )
 
 

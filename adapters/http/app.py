@@ -44,6 +44,7 @@ class HttpDependencies:
     readiness_checks: Mapping[str, Callable[[], None]] = field(default_factory=dict)
     api_hit_counter: HitCounter | None = None
     extra_route_handlers: Sequence[ControllerRouterHandler] = ()
+    on_startup: Sequence[Callable[[], Any]] = ()
     on_shutdown: Sequence[Callable[[], Any]] = ()
 
 
@@ -83,6 +84,7 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
         ),
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         request_max_body_size=settings.max_body_bytes,
+        on_startup=list(deps.on_startup),
         on_shutdown=list(deps.on_shutdown),
         debug=settings.debug,
     )

@@ -10,11 +10,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.persistence.unit_of_work import TranslatingSession
 
 
-def create_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, echo: bool = False) -> sa.Engine:
+# Each server worker runs its database work on this many threads (bootstrap sizes the thread pool
+# to match), so a fixed pool of this size never opens and closes connections under load.
+POOL_SIZE = 20
+
+
+def create_engine(url: str, *, pool_size: int = POOL_SIZE, echo: bool = False) -> sa.Engine:
     """An engine for PostgreSQL (psycopg 3) or SQLite, configured for this application."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, echo=echo)
+        # No overflow: connections past the pool would be closed on return and reopened under load,
+        # a new server process each time. No pre-ping (a round trip per checkout); connections are
+        # recycled instead, and a dead one fails its request, not the pool.
+        return sa.create_engine(parsed, pool_size=pool_size, max_overflow=0, pool_recycle=1800, echo=echo)
     engine = sa.create_engine(parsed, connect_args={"check_same_thread": False}, echo=echo)
     sa.event.listen(engine, "connect", _configure_sqlite_connection)
     sa.event.listen(engine, "begin", _begin_immediate)
