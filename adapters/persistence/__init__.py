@@ -5,8 +5,8 @@ from adapters.persistence.migrations_api import current_revision, downgrade, upg
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 
 __all__ = [
-    "SqlAlchemyUnitOfWork",
     "POOL_SIZE",
+    "SqlAlchemyUnitOfWork",
     "create_engine",
     "current_revision",
     "downgrade",

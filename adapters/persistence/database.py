@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.persistence.unit_of_work import TranslatingSession
 
-
 # Each server worker runs its database work on this many threads (bootstrap sizes the thread pool
 # to match), so a fixed pool of this size never opens and closes connections under load.
 POOL_SIZE = 20
