@@ -177,7 +177,7 @@ def build_app(settings: Settings | None = None, container: Container | None = No
 
     async def count_api_hit(client: str) -> int | None:
         if isinstance(limiter, RedisRateLimiter):
-            return await limiter.ahit(f"api:{client}", limit=settings.api_rate_limit, window_seconds=60)
+            return await limiter.ahit_batched(f"api:{client}", limit=settings.api_rate_limit, window_seconds=60)
         return limiter.hit(f"api:{client}", limit=settings.api_rate_limit, window_seconds=60)
 
     deps = HttpDependencies(

@@ -82,3 +82,19 @@ def test_the_async_and_sync_paths_share_one_counter(clients: tuple[redis.Redis, 
     assert limiter.hit("c", limit=2, window_seconds=60) is None
     assert asyncio.run(limiter.ahit("c", limit=2, window_seconds=60)) is None
     assert limiter.hit("c", limit=2, window_seconds=60) is not None
+
+
+def test_batched_counting_stops_a_client_at_the_limit_across_workers(
+    clients: tuple[redis.Redis, redis.asyncio.Redis],
+) -> None:
+    workers = [RedisRateLimiter(*clients), RedisRateLimiter(*clients)]  # two server processes
+
+    async def scenario() -> list[int | None]:
+        return [await workers[i % 2].ahit_batched("c", limit=500, window_seconds=60) for i in range(700)]
+
+    verdicts = asyncio.run(scenario())
+    allowed = verdicts.count(None)
+    # Exact near the limit: at most a batch (500 // 50) per worker past it, and nothing allowed after.
+    assert 500 <= allowed <= 500 + 2 * 10
+    assert all(v is not None for v in verdicts[allowed + 2 * 10 :])
+    assert int(clients[0].get(next(iter(clients[0].scan_iter("ratelimit:c:*"))))) >= allowed
