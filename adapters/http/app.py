@@ -17,7 +17,7 @@ from litestar.types import ControllerRouterHandler
 
 from adapters.http.accounts import AuthController, UserController
 from adapters.http.auth import provide_current_user
-from adapters.http.caching import ResponseCache
+from adapters.http.caching import CachedReads, ResponseCache
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.properties import PropertyController
 from adapters.http.ratelimit import ApiRateLimitMiddleware, HitCounter
@@ -56,6 +56,7 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
     if deps.api_hit_counter is not None:
         middleware.append(ApiRateLimitMiddleware(deps.api_hit_counter, settings.api_rate_limit))
     services = deps.services
+    reads = CachedReads(services, deps.response_cache)
     return Litestar(
         route_handlers=[
             api,
@@ -67,7 +68,7 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
         dependencies={
             "accounts": Provide(lambda: services.accounts, sync_to_thread=False, use_cache=True),
             "listings": Provide(lambda: services.listings, sync_to_thread=False, use_cache=True),
-            "response_cache": Provide(lambda: deps.response_cache, sync_to_thread=False, use_cache=True),
+            "reads": Provide(lambda: reads, sync_to_thread=False, use_cache=True),
             "current_user": Provide(provide_current_user, sync_to_thread=True),
         },
         exception_handlers=EXCEPTION_HANDLERS,

@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from adapters.http.auth import BEARER_SECURITY, bearer_token
-from adapters.http.caching import CLOCK_DEPENDENT_TTL_SECONDS, ResponseCache, cached_json
+from adapters.http.caching import CLOCK_DEPENDENT_TTL_SECONDS, CachedReads, cached_json
 from adapters.http.schemas import (
     Availability,
     Property,
@@ -34,7 +34,6 @@ from airbnb_core.domain.search import Circle, SearchCriteria, SearchSort
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
 from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, property_scope
-from airbnb_core.services.accounts import Accounts
 from airbnb_core.services.listings import Listings
 
 Limit = Annotated[int, Parameter(ge=1, le=LIMIT_MAX, description="Page size (1–100)")]
@@ -88,8 +87,7 @@ class PropertyController(Controller):
     @get("/", operation_id="searchProperties")
     async def search(
         self,
-        listings: NamedDependency[Listings],
-        response_cache: NamedDependency[ResponseCache],
+        reads: NamedDependency[CachedReads],
         city: Text = None,
         country: Annotated[str | None, Parameter(max_length=2, description="ISO 3166-1 alpha-2")] = None,
         q: Annotated[
@@ -119,11 +117,11 @@ class PropertyController(Controller):
             radius_km, sort,
         )  # fmt: skip
         return await cached_json(
-            response_cache,
+            reads.cache,
             "search",
             f"{criteria!r}|{limit}|{cursor}",
             [SEARCH_SCOPE],
-            lambda: to_property_page(listings.search(criteria, limit=limit, cursor=cursor)),
+            lambda: to_property_page(reads.services.listings.search(criteria, limit=limit, cursor=cursor)),
             CLOCK_DEPENDENT_TTL_SECONDS,
         )
 
@@ -140,11 +138,10 @@ class PropertyController(Controller):
         self,
         property_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        listings: NamedDependency[Listings],
-        accounts: NamedDependency[Accounts],
-        response_cache: NamedDependency[ResponseCache],
+        reads: NamedDependency[CachedReads],
     ) -> Response[Property]:
         """A listing with its host's public profile, rating and review count."""
+        listings, accounts = reads.services.listings, reads.services.accounts
         token = bearer_token(request.headers.get("authorization"))
         if token is not None:
             # Hosts and admins may see inactive listings, so a signed-in answer is personal: never cached.
@@ -153,7 +150,7 @@ class PropertyController(Controller):
 
             return Response(await anyio.to_thread.run_sync(personal))
         return await cached_json(
-            response_cache,
+            reads.cache,
             "property",
             str(property_id),
             [property_scope(property_id), PROFILES_SCOPE],
@@ -189,18 +186,17 @@ class PropertyController(Controller):
     async def availability(
         self,
         property_id: FromPath[uuid.UUID],
-        listings: NamedDependency[Listings],
-        response_cache: NamedDependency[ResponseCache],
+        reads: NamedDependency[CachedReads],
         start: Annotated[date | None, Parameter(description="First day of the window; default today")] = None,
         end: Annotated[date | None, Parameter(description="Day after the window (at most 366 days)")] = None,
     ) -> Response[Availability]:
         """The date ranges already taken within the window, as half-open ``[start, end)`` ranges."""
         return await cached_json(
-            response_cache,
+            reads.cache,
             "availability",
             f"{property_id}|{start}|{end}",
             [property_scope(property_id)],
-            lambda: to_availability(listings.availability(property_id, start, end)),
+            lambda: to_availability(reads.services.listings.availability(property_id, start, end)),
             CLOCK_DEPENDENT_TTL_SECONDS,
         )
 
@@ -208,16 +204,15 @@ class PropertyController(Controller):
     async def reviews(
         self,
         property_id: FromPath[uuid.UUID],
-        listings: NamedDependency[Listings],
-        response_cache: NamedDependency[ResponseCache],
+        reads: NamedDependency[CachedReads],
         limit: Limit = LIMIT_DEFAULT,
         cursor: Cursor = None,
     ) -> Response[ReviewPage]:
         """Reviews of a listing, newest first."""
         return await cached_json(
-            response_cache,
+            reads.cache,
             "reviews",
             f"{property_id}|{limit}|{cursor}",
             [property_scope(property_id), PROFILES_SCOPE],
-            lambda: to_review_page(listings.reviews(property_id, limit=limit, cursor=cursor)),
+            lambda: to_review_page(reads.services.listings.reviews(property_id, limit=limit, cursor=cursor)),
         )
