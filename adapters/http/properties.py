@@ -34,7 +34,7 @@ from airbnb_core.domain.search import Circle, SearchCriteria, SearchSort
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
 from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, property_scope
-from airbnb_core.services.listings import Listings
+from airbnb_core.services.listings import Listings, PropertyDetails
 
 Limit = Annotated[int, Parameter(ge=1, le=LIMIT_MAX, description="Page size (1–100)")]
 Cursor = Annotated[str | None, Parameter(max_length=500, description="`next_cursor` of the previous page")]
@@ -130,8 +130,8 @@ class PropertyController(Controller):
         self, data: JSONBody[PropertyCreate], listings: NamedDependency[Listings], current_user: NamedDependency[User]
     ) -> Property:
         """List a new property (hosts only)."""
-        place = listings.create(current_user, to_draft(data))
-        return to_property(listings.details(place.id, viewer=current_user))
+        # The caller is the new listing's host: nothing to read back.
+        return to_property(PropertyDetails(listings.create(current_user, to_draft(data)), current_user))
 
     @get("/{property_id:uuid}", operation_id="getProperty")
     async def details(

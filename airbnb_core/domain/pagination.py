@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from airbnb_core.domain.errors import InvalidInput
@@ -44,3 +46,16 @@ def decode_cursor(cursor: str, arity: int) -> list[str | int | float | None]:
     if not isinstance(key, list) or len(key) != arity:
         raise InvalidInput.field("cursor", "is not a cursor this API issued")
     return key
+
+
+def encode_time_key(created_at: datetime, item_id: uuid.UUID) -> str:
+    """A cursor over ``(created_at, id)``, the order of users and reviews."""
+    return encode_cursor([created_at.isoformat(), str(item_id)])
+
+
+def decode_time_key(cursor: str) -> tuple[datetime, uuid.UUID]:
+    created_at, item_id = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(str(created_at)), uuid.UUID(str(item_id))
+    except ValueError:
+        raise InvalidInput.field("cursor", "is not a cursor this API issued") from None

@@ -7,7 +7,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from airbnb_core.domain.errors import (
     Conflict,
@@ -21,7 +21,7 @@ from airbnb_core.domain.errors import (
     Unauthenticated,
     raise_if_any,
 )
-from airbnb_core.domain.pagination import Page, check_limit, decode_cursor, encode_cursor
+from airbnb_core.domain.pagination import Page, check_limit, decode_time_key, encode_time_key
 from airbnb_core.domain.users import (
     RefreshToken,
     TokenPair,
@@ -211,9 +211,6 @@ class Accounts:
             self._profiles_changed()
         return user
 
-    def become_host(self, actor: User) -> User:
-        return self.update_profile(actor, UpdateProfile(is_host=True))
-
     def public_profile(self, user_id: uuid.UUID) -> User:
         with self._uow() as uow:
             user = uow.users.get(user_id)
@@ -224,20 +221,14 @@ class Accounts:
     def list_users(self, actor: User, *, limit: int, cursor: str | None = None) -> Page[User]:
         _require_admin(actor)
         check_limit(limit)
-        after = None
-        if cursor is not None:
-            created_at, user_id = decode_cursor(cursor, 2)
-            try:
-                after = (datetime.fromisoformat(str(created_at)), uuid.UUID(str(user_id)))
-            except ValueError:
-                raise InvalidInput.field("cursor", "is not a cursor this API issued") from None
+        after = decode_time_key(cursor) if cursor is not None else None
         with self._uow() as uow:
             users = uow.users.list(limit=limit + 1, after=after)
         next_cursor = None
         if len(users) > limit:
             users = users[:limit]
             last = users[-1]
-            next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+            next_cursor = encode_time_key(last.created_at, last.id)
         return Page(users, next_cursor)
 
     def deactivate(self, actor: User, user_id: uuid.UUID) -> User:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from airbnb_core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from airbnb_core.domain.pagination import Page, check_limit, decode_cursor, encode_cursor
+from airbnb_core.domain.pagination import Page, check_limit, decode_time_key, encode_time_key
 from airbnb_core.domain.properties import CancellationPolicy, Property
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.search import SearchCriteria, decode_position, encode_position
@@ -155,13 +155,7 @@ class Listings:
     def details(self, property_id: uuid.UUID, viewer: User | None = None) -> PropertyDetails:
         """A listing with its host. Inactive listings are visible only to their host and administrators."""
         with self._uow() as uow:
-            place = uow.properties.get(property_id)
-            host = uow.users.get(place.host_id) if place else None
-        if place is None or host is None:
-            raise NotFound("no such property")
-        if not (place.is_active and host.is_active) and not _may_manage(viewer, place):
-            raise NotFound("no such property")
-        return PropertyDetails(place, host)
+            return _visible(uow, property_id, viewer)
 
     def search(self, criteria: SearchCriteria, *, limit: int, cursor: str | None = None) -> Page[Property]:
         check_limit(limit)
@@ -175,11 +169,13 @@ class Listings:
 
     def availability(self, property_id: uuid.UUID, start: date | None = None, end: date | None = None) -> list[Stay]:
         """Held stays overlapping ``[start, end)``, clipped to it and merged where they touch."""
-        self.details(property_id)
         start = start or self._clock.now().date()
         end = end or start + timedelta(days=AVAILABILITY_WINDOW_MAX_DAYS)
         check_window(start, end)
-        return self.availability_of([property_id], start, end)[property_id]
+        with self._uow() as uow:
+            _visible(uow, property_id)
+            held = uow.bookings.held_stays([property_id], start, end, self._clock.now())
+        return _merge_clipped(held.get(property_id, []), start, end)
 
     def availability_of(
         self, property_ids: Collection[uuid.UUID], start: date, end: date
@@ -191,21 +187,15 @@ class Listings:
 
     def reviews(self, property_id: uuid.UUID, *, limit: int, cursor: str | None = None) -> Page[ReviewWithAuthor]:
         check_limit(limit)
-        after = None
-        if cursor:
-            created_at, review_id = decode_cursor(cursor, 2)
-            try:
-                after = (datetime.fromisoformat(str(created_at)), uuid.UUID(str(review_id)))
-            except ValueError:
-                raise InvalidInput.field("cursor", "is not a cursor this API issued") from None
-        self.details(property_id)
+        after = decode_time_key(cursor) if cursor else None
         with self._uow() as uow:
+            _visible(uow, property_id)
             found = uow.reviews.list_for_property(property_id, limit=limit + 1, after=after)
             authors = uow.users.get_many({r.user_id for r in found[:limit]})
         next_cursor = None
         if len(found) > limit:
             found = found[:limit]
-            next_cursor = encode_cursor([found[-1].created_at.isoformat(), str(found[-1].id)])
+            next_cursor = encode_time_key(found[-1].created_at, found[-1].id)
         return Page([ReviewWithAuthor(r, authors.get(r.user_id)) for r in found], next_cursor)
 
     def users(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, User]:
@@ -229,6 +219,15 @@ class Listings:
     def _changed(self, property_id: uuid.UUID) -> None:
         if self._cache is not None:
             self._cache.invalidate(property_scope(property_id), SEARCH_SCOPE)
+
+
+def _visible(uow: UnitOfWork, property_id: uuid.UUID, viewer: User | None = None) -> PropertyDetails:
+    """A listing with its host. Inactive listings are visible only to their host and administrators."""
+    place = uow.properties.get(property_id)
+    host = uow.users.get(place.host_id) if place else None
+    if place is None or host is None or not ((place.is_active and host.is_active) or _may_manage(viewer, place)):
+        raise NotFound("no such property")
+    return PropertyDetails(place, host)
 
 
 def _refuse_if_booked(uow: UnitOfWork, place: Property, now: datetime) -> None:
