@@ -35,17 +35,8 @@ class RedisRateLimiter:
         count = pipe.execute()[0]
         return self._verdict(count, limit, now, window_seconds)
 
-    async def ahit(self, key: str, *, limit: int, window_seconds: int) -> int | None:
-        now = time.time()
-        counter = self._counter_key(key, now, window_seconds)
-        async with self._async_client.pipeline(transaction=False) as pipe:
-            pipe.incr(counter)
-            pipe.expire(counter, window_seconds, nx=True)
-            count = (await pipe.execute())[0]
-        return self._verdict(count, limit, now, window_seconds)
-
     async def ahit_batched(self, key: str, *, limit: int, window_seconds: int) -> int | None:
-        """Like ``ahit``, but far from the limit a worker counts locally and tells Redis in batches.
+        """Like ``hit``, for the event loop; far from the limit a worker counts locally and tells Redis in batches.
 
         A Redis round trip per request costs a cheap endpoint a third of its throughput. Each worker
         flushes its count at least every second and every ``limit // 50`` requests, and counts in

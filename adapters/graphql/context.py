@@ -73,14 +73,6 @@ class GraphQLContext:
             return error
 
 
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` header; the scheme is case-insensitive (RFC 7235)."""
-    scheme, _, token = (authorization or "").strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return token.strip() or None
-
-
 def context_of(info: GraphQLResolveInfo) -> GraphQLContext:
     return cast(GraphQLContext, info.context)
 

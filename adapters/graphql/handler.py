@@ -10,9 +10,10 @@ from litestar import MediaType, Request, Response, Router, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import RawBody
 
-from adapters.graphql.context import GraphQLContext, bearer_token
+from adapters.graphql.context import GraphQLContext
 from adapters.graphql.execution import execute_operation
 from adapters.graphql.schema import schema
+from adapters.web import bearer_token
 from airbnb_core.services import Services
 
 MAX_QUERY_LENGTH = 20_000

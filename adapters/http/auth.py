@@ -7,20 +7,12 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency
 
+from adapters.web import bearer_token
 from airbnb_core.domain.errors import Unauthenticated
 from airbnb_core.domain.users import User
 from airbnb_core.services.accounts import Accounts
 
 BEARER_SECURITY = [{"BearerToken": []}]
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
 
 
 def provide_current_user(request: Request[Any, Any, Any], accounts: NamedDependency[Accounts]) -> User:

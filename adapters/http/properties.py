@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from adapters.http.auth import BEARER_SECURITY, bearer_token
+from adapters.http.auth import BEARER_SECURITY
 from adapters.http.caching import CLOCK_DEPENDENT_TTL_SECONDS, CachedReads, cached_json
 from adapters.http.schemas import (
     Availability,
@@ -28,6 +28,7 @@ from adapters.http.schemas import (
     to_property_page,
     to_review_page,
 )
+from adapters.web import bearer_token
 from airbnb_core.domain.errors import FieldError, raise_if_any
 from airbnb_core.domain.pagination import LIMIT_DEFAULT, LIMIT_MAX
 from airbnb_core.domain.search import Circle, SearchCriteria, SearchSort

@@ -80,7 +80,7 @@ def test_concurrent_hits_never_exceed_the_limit(clients: tuple[redis.Redis, redi
 def test_the_async_and_sync_paths_share_one_counter(clients: tuple[redis.Redis, redis.asyncio.Redis]) -> None:
     limiter = RedisRateLimiter(*clients)
     assert limiter.hit("c", limit=2, window_seconds=60) is None
-    assert asyncio.run(limiter.ahit("c", limit=2, window_seconds=60)) is None
+    assert asyncio.run(limiter.ahit_batched("c", limit=2, window_seconds=60)) is None
     assert limiter.hit("c", limit=2, window_seconds=60) is not None
 
 

@@ -12,9 +12,10 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from adapters.graphql import build_graphql_router, print_schema
-from adapters.graphql.context import GraphQLContext, bearer_token
+from adapters.graphql.context import GraphQLContext
 from adapters.graphql.execution import MAX_DEPTH, MAX_NODES, execute_operation
 from adapters.graphql.handler import MAX_QUERY_LENGTH
+from adapters.web import bearer_token
 from airbnb_core.services import Accounts, Services
 from tests.unit.graphql.support import GraphQLClient, only_error
 
