@@ -45,6 +45,9 @@ class Settings:
     api_rate_limit: int = 600
     booking_hold_minutes: int = 15
     service_fee_rate: Decimal = Decimal("0.10")
+    cors_origins: tuple[str, ...] = ()
+    metrics_token: str | None = None
+    graphql_introspection: bool = True
     ephemeral_jwt_secret: bool = False
 
     @property
@@ -77,8 +80,10 @@ class Settings:
         if not Decimal(0) <= fee_rate < Decimal(1):
             raise ConfigurationError("AIRBNB_SERVICE_FEE_RATE must be at least 0 and below 1")
 
+        env_name = text("ENV") or "development"
+        introspection = text("GRAPHQL_INTROSPECTION")
         settings = cls(
-            env=text("ENV") or "development",
+            env=env_name,
             database_url=text("DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=text("REDIS_URL"),
             payment_provider=text("PAYMENT_PROVIDER") or "sandbox",
@@ -90,11 +95,19 @@ class Settings:
             api_rate_limit=number("API_RATE_LIMIT", 600),
             booking_hold_minutes=number("BOOKING_HOLD_MINUTES", 15),
             service_fee_rate=fee_rate,
+            cors_origins=tuple(o.strip().rstrip("/") for o in (text("CORS_ORIGINS") or "").split(",") if o.strip()),
+            metrics_token=text("METRICS_TOKEN"),
+            # The schema's shape is a map for attackers; production hides it unless asked to show it.
+            graphql_introspection=introspection in ("1", "true", "yes") if introspection else env_name != "production",
         )
         if settings.env not in ("development", "production", "test"):
             raise ConfigurationError("AIRBNB_ENV must be development, test or production")
         if settings.production and len(settings.jwt_secret) < 32:
             raise ConfigurationError("AIRBNB_JWT_SECRET of at least 32 characters is required in production")
+        if settings.production and (settings.metrics_token is None or len(settings.metrics_token) < 16):
+            raise ConfigurationError("AIRBNB_METRICS_TOKEN of at least 16 characters is required in production")
+        if "*" in settings.cors_origins:
+            raise ConfigurationError("AIRBNB_CORS_ORIGINS names origins; a wildcard would open the API to every site")
         if not settings.jwt_secret:
             # Tokens then die with the process, which is what a development server wants.
             settings = dataclasses.replace(settings, jwt_secret=secrets.token_urlsafe(48), ephemeral_jwt_secret=True)
@@ -185,11 +198,22 @@ def build_app(settings: Settings | None = None, container: Container | None = No
         response_cache=container.cache(),
         readiness_checks=readiness,
         api_hit_counter=count_api_hit,
-        extra_route_handlers=[build_graphql_router(lambda: services, graphiql=not settings.production)],
+        extra_route_handlers=[
+            build_graphql_router(
+                lambda: services, graphiql=not settings.production, introspection=settings.graphql_introspection
+            )
+        ],
         on_startup=[_tune_worker],
         on_shutdown=shutdown,
     )
-    return create_app(deps, HttpSettings(debug=False, api_rate_limit=settings.api_rate_limit))
+    return create_app(
+        deps,
+        HttpSettings(
+            api_rate_limit=settings.api_rate_limit,
+            cors_origins=settings.cors_origins,
+            metrics_token=settings.metrics_token,
+        ),
+    )
 
 
 def create_app_from_env() -> Litestar:

@@ -6,6 +6,7 @@ Errors are mapped here, once, after execution: resolvers simply let the core's `
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, cast
 
 import graphene
@@ -28,7 +29,7 @@ from graphql import (
     parse,
     validate,
 )
-from graphql.validation import recommended_rules
+from graphql.validation import NoSchemaIntrospectionCustomRule, recommended_rules
 
 from adapters.graphql.context import GraphQLContext
 from airbnb_core.domain.errors import DomainError, InvalidInput, RateLimited
@@ -102,6 +103,9 @@ class CostLimitRule(ValidationRule):
 
 # recommended_rules bounds the nesting of introspection fields, which CostLimitRule leaves out.
 _COST_LIMITS = (*recommended_rules, CostLimitRule)
+_COST_LIMITS_WITHOUT_INTROSPECTION = (*_COST_LIMITS, NoSchemaIntrospectionCustomRule)
+# graphql-core appends "Did you mean 'me'?" to unknown names: a way to read the schema without introspection.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 def _list_size(limit: GraphQLArgument | None, field: FieldNode) -> int:
@@ -124,17 +128,24 @@ def execute_operation(
     variables: dict[str, Any] | None = None,
     operation_name: str | None = None,
     context: GraphQLContext,
+    introspection: bool = True,
 ) -> dict[str, Any]:
-    """The GraphQL response (``data`` and/or ``errors``) for one request."""
+    """The GraphQL response (``data`` and/or ``errors``) for one request; without ``introspection``
+    the schema cannot be queried and validation errors name no fields the client did not send."""
     try:
         document = parse(query, max_lexical_tokens=MAX_TOKENS)
     except GraphQLError as error:
         return {"errors": [_with_code(error, "GRAPHQL_PARSE_FAILED")]}
     # The cost rule follows fragment spreads without checking them, so an unknown or cyclic
     # fragment would crash it: it only runs on documents the standard rules accept.
-    invalid = validate(schema.graphql_schema, document) or validate(schema.graphql_schema, document, _COST_LIMITS)
+    invalid = validate(schema.graphql_schema, document) or validate(
+        schema.graphql_schema, document, _COST_LIMITS if introspection else _COST_LIMITS_WITHOUT_INTROSPECTION
+    )
     if invalid:
-        return {"errors": [_with_code(error, "GRAPHQL_VALIDATION_FAILED") for error in invalid]}
+        errors = [_with_code(error, "GRAPHQL_VALIDATION_FAILED") for error in invalid]
+        if not introspection:
+            errors = [{**error, "message": _SUGGESTION.sub("", error["message"])} for error in errors]
+        return {"errors": errors}
     result = execute_sync(
         schema.graphql_schema,
         document,

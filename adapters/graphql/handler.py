@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from adapters.web import bearer_token
 from airbnb_core.services import Services
 
 MAX_QUERY_LENGTH = 20_000
+_JSON_MEDIA_TYPE = re.compile(r"^application/json\s*(?:;.*)?$", re.IGNORECASE)
 # Variables carry user text (descriptions, comments) but nothing near this size.
 MAX_BODY_BYTES = 1_000_000
 
@@ -27,16 +29,20 @@ class GraphQLRequest(msgspec.Struct, frozen=True, rename="camel"):
     operation_name: str | None = None
 
 
-def build_graphql_router(services: Callable[[], Services], *, graphiql: bool) -> Router:
+def build_graphql_router(services: Callable[[], Services], *, graphiql: bool, introspection: bool = True) -> Router:
     """The ``/graphql`` endpoint over the use cases ``services`` provides (called once per request);
-    ``graphiql`` serves the in-browser IDE, which production leaves off."""
+    ``graphiql`` serves the in-browser IDE, which production leaves off, and without ``introspection``
+    the schema cannot be queried and errors suggest no field names."""
 
     # Sync because the use cases are; Litestar runs it in its thread pool.
     @post("/", status_code=200, sync_to_thread=True, include_in_schema=False, request_max_body_size=MAX_BODY_BYTES)
     def graphql_endpoint(request: Request[Any, Any, Any], body: RawBody) -> Response[dict[str, Any]]:
+        if not _JSON_MEDIA_TYPE.match(request.headers.get("content-type", "")):
+            return _request_error(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request as application/json")
         try:
             operation = msgspec.json.decode(body, type=GraphQLRequest)
-        except msgspec.DecodeError as error:
+        except (msgspec.DecodeError, RecursionError) as error:
+            # RecursionError: variables nested deeper than the interpreter's stack allows.
             return _request_error(400, "BAD_REQUEST", f"Body is not a GraphQL request: {error}")
         if len(operation.query) > MAX_QUERY_LENGTH:
             return _request_error(413, "PAYLOAD_TOO_LARGE", f"Query is longer than {MAX_QUERY_LENGTH} characters")
@@ -52,6 +58,7 @@ def build_graphql_router(services: Callable[[], Services], *, graphiql: bool) ->
                 variables=operation.variables,
                 operation_name=operation.operation_name,
                 context=context,
+                introspection=introspection,
             )
         )
 

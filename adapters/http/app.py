@@ -12,16 +12,18 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ControllerRouterHandler
 
 from adapters.http.accounts import AuthController, UserController
 from adapters.http.auth import provide_current_user
+from adapters.http.bodies import decode_body_strictly
 from adapters.http.caching import CachedReads, ResponseCache
+from adapters.http.headers import RequestIdMiddleware, add_response_headers
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.properties import PropertyController
 from adapters.http.ratelimit import ApiRateLimitMiddleware, HitCounter
-from adapters.http.system import health, readiness_handler
+from adapters.http.system import health, metrics_controller, readiness_handler
 from airbnb_core.services import Services
 
 API_PREFIX = "/api/v1"
@@ -33,6 +35,7 @@ class HttpSettings:
     api_rate_limit: int = 600
     cors_origins: Sequence[str] = ()
     max_body_bytes: int = 1024 * 1024
+    metrics_token: str | None = None  # when set, /metrics answers only to this bearer token
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
     settings = settings or HttpSettings()
     api = Router(path=API_PREFIX, route_handlers=[AuthController, UserController, PropertyController])
     prometheus = PrometheusConfig(app_name="airbnb", prefix="airbnb", group_path=True, exclude=["^/metrics$"])
-    middleware: list[Any] = [prometheus.middleware]
+    middleware: list[Any] = [RequestIdMiddleware(), prometheus.middleware]
     if deps.api_hit_counter is not None:
         middleware.append(ApiRateLimitMiddleware(deps.api_hit_counter, settings.api_rate_limit))
     services = deps.services
@@ -62,7 +65,7 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
             api,
             health,
             readiness_handler(deps.readiness_checks),
-            PrometheusController,
+            metrics_controller(settings.metrics_token),
             *deps.extra_route_handlers,
         ],
         dependencies={
@@ -73,6 +76,8 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
         },
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=middleware,
+        before_request=decode_body_strictly,
+        before_send=[add_response_headers],
         openapi_config=OpenAPIConfig(
             title="Airbnb clone API",
             version="1.0.0",
@@ -83,7 +88,15 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
                 security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
             ),
         ),
-        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        # Browsers on other origins get no access unless the operator names them.
+        cors_config=CORSConfig(
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After", "RateLimit-Policy", "WWW-Authenticate"],
+        )
+        if settings.cors_origins
+        else None,
         request_max_body_size=settings.max_body_bytes,
         on_startup=list(deps.on_startup),
         on_shutdown=list(deps.on_shutdown),

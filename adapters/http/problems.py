@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
 
+from adapters.http.inputs import PATTERN_MESSAGES
 from adapters.http.schemas import FieldProblem, Problem
 from airbnb_core.domain.errors import DomainError, ErrorKind, InvalidInput, RateLimited
 
@@ -65,7 +66,11 @@ def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Respons
 def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
     """Well-formed input of the wrong shape: a missing, unknown or mistyped field."""
     extra = exc.extra if isinstance(exc.extra, list) else []
-    errors = [FieldProblem(_field_name(item), str(item.get("message", ""))) for item in extra if isinstance(item, dict)]
+    errors = [
+        FieldProblem(_field_name(item), _readable(str(item.get("message", ""))))
+        for item in extra
+        if isinstance(item, dict)
+    ]
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or exc.detail
     return problem_response(
         HTTP_422_UNPROCESSABLE_ENTITY,
@@ -86,6 +91,17 @@ def _field_name(item: dict[str, Any]) -> str:
 
 
 _MISSING_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
+_REGEX_MESSAGE = re.compile(r"^Expected `str` matching regex '(.*)'$", re.DOTALL)
+
+
+def _readable(message: str) -> str:
+    """msgspec names the regular expression a string failed; clients get the rule in words."""
+    found = _REGEX_MESSAGE.match(message)
+    if found is None:
+        return message
+    by_pattern = {repr(pattern)[1:-1]: words for pattern, words in PATTERN_MESSAGES.items()}
+    return by_pattern.get(found[1], "has an invalid format")
+
 
 _CODES = {
     400: "malformed_request",  # validation failures are 422; a bare 400 means the body could not be decoded

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from adapters.http.auth import BEARER_SECURITY
 from adapters.http.caching import CLOCK_DEPENDENT_TTL_SECONDS, CachedReads, cached_json
+from adapters.http.inputs import Country, text_parameter
 from adapters.http.schemas import (
     Availability,
     Property,
@@ -30,16 +31,18 @@ from adapters.http.schemas import (
 )
 from adapters.web import bearer_token
 from airbnb_core.domain.errors import FieldError, raise_if_any
-from airbnb_core.domain.pagination import LIMIT_DEFAULT, LIMIT_MAX
-from airbnb_core.domain.search import Circle, SearchCriteria, SearchSort
+from airbnb_core.domain.pagination import CURSOR_MAX_LENGTH, LIMIT_DEFAULT, LIMIT_MAX
+from airbnb_core.domain.properties import AMENITIES, CITY_MAX, GUESTS_MAX, PRICE_MAX
+from airbnb_core.domain.search import QUERY_MAX, Circle, SearchCriteria, SearchSort
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
 from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, property_scope
 from airbnb_core.services.listings import Listings, PropertyDetails
 
 Limit = Annotated[int, Parameter(ge=1, le=LIMIT_MAX, description="Page size (1–100)")]
-Cursor = Annotated[str | None, Parameter(max_length=500, description="`next_cursor` of the previous page")]
-Text = Annotated[str | None, Parameter(max_length=200)]
+Cursor = Annotated[
+    str | None, Parameter(max_length=CURSOR_MAX_LENGTH, description="`next_cursor` of the previous page")
+]
 
 
 def search_criteria(
@@ -89,25 +92,28 @@ class PropertyController(Controller):
     async def search(
         self,
         reads: NamedDependency[CachedReads],
-        city: Text = None,
-        country: Annotated[str | None, Parameter(max_length=2, description="ISO 3166-1 alpha-2")] = None,
-        q: Annotated[
-            str | None, Parameter(max_length=200, description="Words from title, description or location")
-        ] = None,
-        check_in: Annotated[date | None, Parameter(description="First night of the stay")] = None,
+        city: text_parameter(CITY_MAX) = None,
+        country: Annotated[Country | None, Parameter(description="ISO 3166-1 alpha-2, upper case")] = None,
+        q: text_parameter(QUERY_MAX, description="Words from title, description or location") = None,
+        check_in: Annotated[date | None, Parameter(description="First night of the stay; with check_out")] = None,
         check_out: Annotated[
-            date | None, Parameter(description="Day of departure (the stay is [check_in, check_out))")
+            date | None, Parameter(description="Day of departure (the stay is [check_in, check_out)); with check_in")
         ] = None,
-        guests: Annotated[int | None, Parameter(ge=1, le=1000)] = None,
-        min_price: Annotated[int | None, Parameter(ge=0, description="Minor units per night")] = None,
-        max_price: Annotated[int | None, Parameter(ge=0, description="Minor units per night")] = None,
-        amenities: Annotated[list[str] | None, Parameter(description="All of these; repeat or comma-separate")] = None,
+        guests: Annotated[int | None, Parameter(ge=1, le=GUESTS_MAX)] = None,
+        min_price: Annotated[int | None, Parameter(ge=0, le=PRICE_MAX, description="Minor units per night")] = None,
+        max_price: Annotated[
+            int | None, Parameter(ge=0, le=PRICE_MAX, description="Minor units per night, at least min_price")
+        ] = None,
+        amenities: Annotated[
+            list[str] | None,
+            Parameter(max_items=len(AMENITIES), description="All of these; repeat or comma-separate"),
+        ] = None,
         instant_book: Annotated[
             bool | None, Parameter(description="Only listings bookable without host approval")
         ] = None,
-        lat: Annotated[float | None, Parameter(ge=-90, le=90)] = None,
-        lng: Annotated[float | None, Parameter(ge=-180, le=180)] = None,
-        radius_km: Annotated[float | None, Parameter(gt=0, le=500)] = None,
+        lat: Annotated[float | None, Parameter(ge=-90, le=90, description="With lng and radius_km")] = None,
+        lng: Annotated[float | None, Parameter(ge=-180, le=180, description="With lat and radius_km")] = None,
+        radius_km: Annotated[float | None, Parameter(gt=0, le=500, description="With lat and lng")] = None,
         sort: Annotated[SearchSort, Parameter(description="Result order")] = SearchSort.NEWEST,
         limit: Limit = LIMIT_DEFAULT,
         cursor: Cursor = None,

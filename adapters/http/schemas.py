@@ -9,17 +9,34 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from adapters.http.inputs import (
+    Amenities,
+    Country,
+    Currency,
+    Email,
+    Guests,
+    Latitude,
+    Longitude,
+    MinorUnits,
+    NewPassword,
+    Nights,
+    Password,
+    Percent,
+    TimeZone,
+    multiline_text,
+    text,
+)
 from airbnb_core.domain import properties as domain
 from airbnb_core.domain.pagination import Page
+from airbnb_core.domain.properties import CITY_MAX, DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, CancellationPolicy
 from airbnb_core.domain.stay import Stay
-from airbnb_core.domain.users import TokenPair, User
+from airbnb_core.domain.users import NAME_MAX, TokenPair, User
 from airbnb_core.services.listings import PropertyChanges, PropertyDetails, PropertyDraft, ReviewWithAuthor
 
 T = TypeVar("T")
 
-# Generous outer bounds so nothing huge reaches the core; the core applies the exact rules.
-ShortText = Annotated[str, Meta(max_length=1000)]
-Password = Annotated[str, Meta(max_length=1000)]
+Name = text(NAME_MAX)
+Token = Annotated[str, Meta(max_length=500)]
 
 
 class Request(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -27,24 +44,24 @@ class Request(Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class UserCreate(Request):
-    name: ShortText
-    email: ShortText
-    password: Password
+    name: Name
+    email: Email
+    password: NewPassword
     is_host: bool = False
 
 
 class LoginRequest(Request):
-    email: ShortText
+    email: Email
     password: Password
 
 
 class RefreshRequest(Request):
-    refresh_token: ShortText
+    refresh_token: Token
 
 
 class UserUpdate(Request):
-    name: ShortText | UnsetType = UNSET
-    password: Password | UnsetType = UNSET
+    name: Name | UnsetType = UNSET
+    password: NewPassword | UnsetType = UNSET
     current_password: Password | UnsetType = UNSET
     is_host: bool | UnsetType = UNSET
 
@@ -129,51 +146,53 @@ def unset_to_none(value: T | UnsetType) -> T | None:
 
 # --- listings -------------------------------------------------------------------------------------
 
-Money = Annotated[int, Meta(ge=0, description="Minor units of the currency (cents)")]
+Title = text(TITLE_MAX)
+Description = multiline_text(DESCRIPTION_MAX)
+Location = text(LOCATION_MAX, description="The street address")
+City = text(CITY_MAX)
+Policy = Annotated[CancellationPolicy, Meta(description="How much a cancelling guest gets back")]
 
 
 class PropertyCreate(Request, kw_only=True):
-    title: ShortText
-    description: Annotated[str, Meta(max_length=10_000)] = ""
-    location: ShortText
-    city: ShortText
-    country: Annotated[str, Meta(description="ISO 3166-1 alpha-2", max_length=10)]
-    latitude: float
-    longitude: float
-    timezone: Annotated[str, Meta(description="IANA time zone", max_length=100)] = "UTC"
-    price_per_night: Money
-    currency: Annotated[str, Meta(description="ISO 4217", max_length=10)]
-    cleaning_fee: Money = 0
-    weekly_discount_percent: int = 0
-    max_guests: int
-    min_nights: int = 1
-    max_nights: int = 365
+    title: Title
+    description: Description = ""
+    location: Location
+    city: City
+    country: Country
+    latitude: Latitude
+    longitude: Longitude
+    timezone: TimeZone = "UTC"
+    price_per_night: MinorUnits
+    currency: Currency
+    cleaning_fee: MinorUnits = 0
+    weekly_discount_percent: Annotated[Percent, Meta(description="Off the nightly subtotal from 7 nights")] = 0
+    max_guests: Guests
+    min_nights: Nights = 1
+    max_nights: Annotated[Nights, Meta(description="At least min_nights")] = 365
     instant_book: bool = False
-    cancellation_policy: Annotated[str, Meta(description="flexible, moderate or strict", max_length=20)] = "flexible"
-    amenities: Annotated[list[Annotated[str, Meta(max_length=50)]], Meta(max_length=50)] = msgspec.field(
-        default_factory=list
-    )
+    cancellation_policy: Policy = CancellationPolicy.FLEXIBLE
+    amenities: Amenities = msgspec.field(default_factory=list)
 
 
 class PropertyUpdate(Request):
-    title: ShortText | UnsetType = UNSET
-    description: Annotated[str, Meta(max_length=10_000)] | UnsetType = UNSET
-    location: ShortText | UnsetType = UNSET
-    city: ShortText | UnsetType = UNSET
-    country: Annotated[str, Meta(max_length=10)] | UnsetType = UNSET
-    latitude: float | UnsetType = UNSET
-    longitude: float | UnsetType = UNSET
-    timezone: Annotated[str, Meta(max_length=100)] | UnsetType = UNSET
-    price_per_night: Money | UnsetType = UNSET
-    currency: Annotated[str, Meta(max_length=10)] | UnsetType = UNSET
-    cleaning_fee: Money | UnsetType = UNSET
-    weekly_discount_percent: int | UnsetType = UNSET
-    max_guests: int | UnsetType = UNSET
-    min_nights: int | UnsetType = UNSET
-    max_nights: int | UnsetType = UNSET
+    title: Title | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    location: Location | UnsetType = UNSET
+    city: City | UnsetType = UNSET
+    country: Country | UnsetType = UNSET
+    latitude: Latitude | UnsetType = UNSET
+    longitude: Longitude | UnsetType = UNSET
+    timezone: TimeZone | UnsetType = UNSET
+    price_per_night: MinorUnits | UnsetType = UNSET
+    currency: Currency | UnsetType = UNSET
+    cleaning_fee: MinorUnits | UnsetType = UNSET
+    weekly_discount_percent: Percent | UnsetType = UNSET
+    max_guests: Guests | UnsetType = UNSET
+    min_nights: Nights | UnsetType = UNSET
+    max_nights: Nights | UnsetType = UNSET
     instant_book: bool | UnsetType = UNSET
-    cancellation_policy: Annotated[str, Meta(max_length=20)] | UnsetType = UNSET
-    amenities: Annotated[list[Annotated[str, Meta(max_length=50)]], Meta(max_length=50)] | UnsetType = UNSET
+    cancellation_policy: Policy | UnsetType = UNSET
+    amenities: Amenities | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET
 
 

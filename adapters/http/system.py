@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from litestar import Response, get
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers import BaseRouteHandler
+from litestar.plugins.prometheus import PrometheusController
 from msgspec import Struct
+
+from adapters.web import bearer_token
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +50,20 @@ def readiness_handler(checks: Mapping[str, Callable[[], None]]) -> object:
         return Response(Readiness("ok" if ok else "unavailable", results), status_code=200 if ok else 503)
 
     return ready
+
+
+def metrics_controller(token: str | None) -> type[PrometheusController]:
+    """``GET /metrics``; with a token, only callers presenting it as a bearer token may scrape."""
+    if token is None:
+        return PrometheusController
+    expected = token.encode()
+
+    def require_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        sent = bearer_token(connection.headers.get("authorization")) or ""
+        if not hmac.compare_digest(sent.encode(), expected):
+            raise NotAuthorizedException("metrics need the scrape token", headers={"WWW-Authenticate": "Bearer"})
+
+    class GuardedPrometheusController(PrometheusController):
+        guards = [require_token]
+
+    return GuardedPrometheusController

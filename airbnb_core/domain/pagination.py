@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from airbnb_core.domain.errors import InvalidInput
@@ -17,6 +17,11 @@ T = TypeVar("T")
 
 LIMIT_MAX = 100
 LIMIT_DEFAULT = 20
+BIGINT_MAX = 2**63 - 1
+CURSOR_MAX_LENGTH = 500  # the longest cursor this API issues is far shorter
+# Cursors are decoded from client input: every value is checked before it can reach a query.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +43,12 @@ def encode_cursor(key: Sequence[str | int | float | None]) -> str:
 
 
 def decode_cursor(cursor: str, arity: int) -> list[str | int | float | None]:
+    if len(cursor) > CURSOR_MAX_LENGTH:
+        raise InvalidInput.field("cursor", "is not a cursor this API issued")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         raise InvalidInput.field("cursor", "is not a cursor this API issued") from None
     if not isinstance(key, list) or len(key) != arity:
         raise InvalidInput.field("cursor", "is not a cursor this API issued")
@@ -56,6 +63,16 @@ def encode_time_key(created_at: datetime, item_id: uuid.UUID) -> str:
 def decode_time_key(cursor: str) -> tuple[datetime, uuid.UUID]:
     created_at, item_id = decode_cursor(cursor, 2)
     try:
-        return datetime.fromisoformat(str(created_at)), uuid.UUID(str(item_id))
-    except ValueError:
+        return parse_instant(created_at), uuid.UUID(str(item_id))
+    except (ValueError, OverflowError):
         raise InvalidInput.field("cursor", "is not a cursor this API issued") from None
+
+
+def parse_instant(raw: object) -> datetime:
+    """A timestamp from a cursor: ISO 8601 with an offset, within the years any row can have; else ValueError."""
+    if not isinstance(raw, str) or len(raw) > 40:
+        raise ValueError("not a timestamp")
+    instant = datetime.fromisoformat(raw)
+    if instant.tzinfo is None or not _EARLIEST <= instant <= _LATEST:
+        raise ValueError("timestamp without an offset or out of range")
+    return instant.astimezone(UTC)

@@ -13,11 +13,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from airbnb_core.domain.errors import FieldError, InvalidInput
 from airbnb_core.domain.money import CURRENCIES, Money
 from airbnb_core.domain.stay import Stay
+from airbnb_core.domain.text import clean_text
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
 LOCATION_MAX = 300
 CITY_MAX = 100
+# Outer bounds that keep every amount and total well inside a 64-bit column and every count in 32 bits.
+PRICE_MAX = 1_000_000_000  # minor units per night (ten million of a two-decimal currency)
+GUESTS_MAX = 100
+NIGHTS_MAX = 730
 
 # The documented amenity vocabulary; clients filter on these exact words.
 AMENITIES = frozenset(
@@ -104,38 +109,36 @@ class Property:
     review_count: int = 0
 
     def validate(self) -> None:
-        """Raise ``InvalidInput`` listing every field that breaks the listing rules."""
+        """Trim the text fields, then raise ``InvalidInput`` listing every field that breaks the listing rules."""
         errors: list[FieldError] = []
 
         def check(ok: bool, field: str, message: str) -> None:
             if not ok:
                 errors.append(FieldError(field, message))
 
-        check(0 < len(self.title.strip()) <= TITLE_MAX, "title", f"must be 1 to {TITLE_MAX} characters")
-        check(
-            len(self.description) <= DESCRIPTION_MAX,
-            "description",
-            f"must be at most {DESCRIPTION_MAX} characters",
+        self.title = clean_text(self.title, "title", errors, max_length=TITLE_MAX)
+        self.description = clean_text(
+            self.description, "description", errors, max_length=DESCRIPTION_MAX, required=False, multiline=True
         )
-        check(
-            0 < len(self.location.strip()) <= LOCATION_MAX,
-            "location",
-            f"must be 1 to {LOCATION_MAX} characters",
-        )
-        check(0 < len(self.city.strip()) <= CITY_MAX, "city", f"must be 1 to {CITY_MAX} characters")
+        self.location = clean_text(self.location, "location", errors, max_length=LOCATION_MAX)
+        self.city = clean_text(self.city, "city", errors, max_length=CITY_MAX)
         check(self.country in COUNTRIES, "country", "must be an ISO 3166-1 alpha-2 code such as FR")
         check(-90 <= self.latitude <= 90, "latitude", "must be between -90 and 90")
         check(-180 <= self.longitude <= 180, "longitude", "must be between -180 and 180")
         check(_is_timezone(self.timezone), "timezone", "must be an IANA time zone such as Europe/Paris")
         check(self.currency in CURRENCIES, "currency", "must be a supported ISO 4217 code such as USD")
-        check(self.price_per_night >= 0, "price_per_night", "must be zero or more minor units")
-        check(self.cleaning_fee >= 0, "cleaning_fee", "must be zero or more minor units")
+        for name in ("price_per_night", "cleaning_fee"):
+            check(0 <= getattr(self, name) <= PRICE_MAX, name, f"must be 0 to {PRICE_MAX} minor units")
         check(0 <= self.weekly_discount_percent <= 100, "weekly_discount_percent", "must be 0 to 100")
-        check(self.max_guests >= 1, "max_guests", "must be at least 1")
-        check(self.min_nights >= 1, "min_nights", "must be at least 1")
-        check(self.max_nights >= self.min_nights, "max_nights", "must be at least min_nights")
+        check(1 <= self.max_guests <= GUESTS_MAX, "max_guests", f"must be 1 to {GUESTS_MAX}")
+        check(1 <= self.min_nights <= NIGHTS_MAX, "min_nights", f"must be 1 to {NIGHTS_MAX}")
+        check(
+            self.min_nights <= self.max_nights <= NIGHTS_MAX,
+            "max_nights",
+            f"must be at least min_nights and at most {NIGHTS_MAX}",
+        )
         unknown = sorted(set(self.amenities) - AMENITIES)
-        check(not unknown, "amenities", f"unknown amenities: {', '.join(unknown)}")
+        check(not unknown, "amenities", f"unknown amenities: {', '.join(unknown)[:200]}")
         if errors:
             raise InvalidInput.of(errors)
 
@@ -155,13 +158,14 @@ class Property:
 
 
 @functools.cache
-def _known_timezones() -> frozenset[str]:
-    # Scanning the tz database is slow; it does not change while the process runs.
-    return frozenset(available_timezones())
+def known_timezones() -> frozenset[str]:
+    # Scanning the tz database is slow; it does not change while the process runs. The system's
+    # database also holds entries that are no place's zone ("localtime" is this machine's own).
+    return frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
 
 
 def _is_timezone(name: str) -> bool:
-    if name not in _known_timezones():
+    if name not in known_timezones():
         return False
     try:
         ZoneInfo(name)

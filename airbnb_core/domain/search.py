@@ -10,11 +10,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from airbnb_core.domain.errors import FieldError, InvalidInput, raise_if_any
-from airbnb_core.domain.pagination import decode_cursor, encode_cursor
-from airbnb_core.domain.properties import Property
+from airbnb_core.domain.pagination import BIGINT_MAX, decode_cursor, encode_cursor, parse_instant
+from airbnb_core.domain.properties import CITY_MAX, GUESTS_MAX, PRICE_MAX, Property
 from airbnb_core.domain.stay import Stay
+from airbnb_core.domain.text import clean_text
 
 RADIUS_MAX_KM = 500.0
+QUERY_MAX = 200
 KM_PER_DEGREE_LATITUDE = 110.574
 KM_PER_DEGREE_LONGITUDE_AT_EQUATOR = 111.320
 
@@ -69,16 +71,21 @@ class SearchCriteria:
 
     def __post_init__(self) -> None:
         errors: list[FieldError] = []
-        if self.guests is not None and self.guests < 1:
-            errors.append(FieldError("guests", "must be at least 1"))
+        if self.guests is not None and not 1 <= self.guests <= GUESTS_MAX:
+            errors.append(FieldError("guests", f"must be 1 to {GUESTS_MAX}"))
         for name in ("min_price", "max_price"):
             value = getattr(self, name)
-            if value is not None and value < 0:
-                errors.append(FieldError(name, "must be zero or more minor units"))
+            if value is not None and not 0 <= value <= PRICE_MAX:
+                errors.append(FieldError(name, f"must be 0 to {PRICE_MAX} minor units"))
         if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
             errors.append(FieldError("max_price", "must not be below min_price"))
-        if self.text is not None and len(self.text) > 200:
-            errors.append(FieldError("q", "must be at most 200 characters"))
+        for name, value, max_length in (
+            ("city", self.city, CITY_MAX),
+            ("country", self.country, 2),
+            ("q", self.text, QUERY_MAX),
+        ):
+            if value is not None:
+                clean_text(value, name, errors, max_length=max_length, required=False)
         if self.area is not None:
             if not -90 <= self.area.latitude <= 90:
                 errors.append(FieldError("lat", "must be between -90 and 90"))
@@ -119,10 +126,14 @@ def decode_position(cursor: str, sort: SearchSort) -> tuple[SortValue, uuid.UUID
         value: SortValue
         if sort in (SearchSort.PRICE_ASC, SearchSort.PRICE_DESC):
             value = int(str(raw))
+            if not 0 <= value <= BIGINT_MAX:
+                raise ValueError("price out of range")
         elif sort is SearchSort.RATING:
             value = Decimal(str(raw))
+            if not (value.is_finite() and 0 <= value <= 5):
+                raise ValueError("rating out of range")
         else:
-            value = datetime.fromisoformat(str(raw))
+            value = parse_instant(raw)
         return value, uuid.UUID(str(raw_id))
     except (ValueError, ArithmeticError):
         raise InvalidInput.field("cursor", "is not a cursor of this search") from None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from airbnb_core.domain.errors import Conflict, FieldError, raise_if_any
+from airbnb_core.domain.text import clean_text
 
 NAME_MAX = 100
 EMAIL_MAX = 254
@@ -23,10 +24,7 @@ def normalize_email(email: str) -> str:
 
 
 def validate_name(name: str, errors: list[FieldError]) -> str:
-    name = name.strip()
-    if not name or len(name) > NAME_MAX:
-        errors.append(FieldError("name", f"must be 1 to {NAME_MAX} characters"))
-    return name
+    return clean_text(name, "name", errors, max_length=NAME_MAX)
 
 
 def validate_email(email: str, errors: list[FieldError]) -> str:

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from airbnb_core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from airbnb_core.domain.pagination import Page, check_limit, decode_time_key, encode_time_key
-from airbnb_core.domain.properties import CancellationPolicy, Property
+from airbnb_core.domain.properties import AMENITIES, CancellationPolicy, Property
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.search import SearchCriteria, decode_position, encode_position
 from airbnb_core.domain.stay import Stay
@@ -160,6 +160,8 @@ class Listings:
     def search(self, criteria: SearchCriteria, *, limit: int, cursor: str | None = None) -> Page[Property]:
         check_limit(limit)
         after = decode_position(cursor, criteria.sort) if cursor else None
+        if not criteria.amenities <= AMENITIES:
+            return Page([], None)  # no listing has an amenity outside the vocabulary
         with self._uow() as uow:
             found = uow.properties.search(criteria, after=after, limit=limit + 1, now=self._clock.now())
         if len(found) <= limit:
@@ -170,7 +172,8 @@ class Listings:
     def availability(self, property_id: uuid.UUID, start: date | None = None, end: date | None = None) -> list[Stay]:
         """Held stays overlapping ``[start, end)``, clipped to it and merged where they touch."""
         start = start or self._clock.now().date()
-        end = end or start + timedelta(days=AVAILABILITY_WINDOW_MAX_DAYS)
+        # Near the end of the calendar the default window stops at its last day instead of overflowing.
+        end = end or start + min(timedelta(days=AVAILABILITY_WINDOW_MAX_DAYS), date.max - start)
         check_window(start, end)
         with self._uow() as uow:
             _visible(uow, property_id)

@@ -21,8 +21,32 @@ def test_production_refuses_a_missing_or_short_jwt_secret() -> None:
         Settings.from_env({"AIRBNB_ENV": "production"})
     with pytest.raises(ConfigurationError, match="AIRBNB_JWT_SECRET"):
         Settings.from_env({"AIRBNB_ENV": "production", "AIRBNB_JWT_SECRET": "short"})
-    settings = Settings.from_env({"AIRBNB_ENV": "production", "AIRBNB_JWT_SECRET": "x" * 32})
+    settings = Settings.from_env(PRODUCTION)
     assert settings.production and not settings.ephemeral_jwt_secret
+
+
+PRODUCTION = {"AIRBNB_ENV": "production", "AIRBNB_JWT_SECRET": "x" * 32, "AIRBNB_METRICS_TOKEN": "m" * 24}
+
+
+def test_production_refuses_to_start_with_open_metrics() -> None:
+    with pytest.raises(ConfigurationError, match="AIRBNB_METRICS_TOKEN"):
+        Settings.from_env({**PRODUCTION, "AIRBNB_METRICS_TOKEN": ""})
+    with pytest.raises(ConfigurationError, match="AIRBNB_METRICS_TOKEN"):
+        Settings.from_env({**PRODUCTION, "AIRBNB_METRICS_TOKEN": "short"})
+
+
+def test_production_hides_the_graphql_schema_unless_asked() -> None:
+    assert Settings.from_env({}).graphql_introspection
+    assert not Settings.from_env(PRODUCTION).graphql_introspection
+    assert Settings.from_env({**PRODUCTION, "AIRBNB_GRAPHQL_INTROSPECTION": "true"}).graphql_introspection
+
+
+def test_cors_origins_are_a_list_of_origins_and_never_a_wildcard() -> None:
+    assert Settings.from_env({}).cors_origins == ()
+    origins = Settings.from_env({"AIRBNB_CORS_ORIGINS": "https://app.example.com/, https://admin.example.com"})
+    assert origins.cors_origins == ("https://app.example.com", "https://admin.example.com")
+    with pytest.raises(ConfigurationError, match="AIRBNB_CORS_ORIGINS"):
+        Settings.from_env({"AIRBNB_CORS_ORIGINS": "*"})
 
 
 @pytest.mark.parametrize(

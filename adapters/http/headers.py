@@ -1,0 +1,67 @@
+"""Headers every response carries, and the request id that ties a response to its log lines."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import uuid
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+# A client's id is echoed only when it is short, visible ASCII: it lands in logs and headers.
+_SAFE_REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
+_STATE_KEY = "request_id"
+
+current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def request_id_of(scope: Scope) -> str:
+    """The id of this request: the client's ``X-Request-ID`` when it is safe to repeat, else a new one."""
+    state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    request_id: str | None = state.get(_STATE_KEY)
+    if request_id is None:
+        sent = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"x-request-id"), "")
+        request_id = state[_STATE_KEY] = sent if _SAFE_REQUEST_ID.match(sent) else uuid.uuid4().hex
+    return request_id
+
+
+class RequestIdMiddleware(ASGIMiddleware):
+    """Makes the request id available to every log line written while the request is served."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        token = current_request_id.set(request_id_of(scope))
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            current_request_id.reset(token)
+
+
+async def add_response_headers(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook: it also sees the responses no route handled (404, 405), which middleware does not."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    headers[REQUEST_ID_HEADER] = request_id_of(scope)
+    for name, value in SECURITY_HEADERS.items():
+        if name not in headers:  # a page may set a stricter policy of its own
+            headers[name] = value
+
+
+class RequestIdLogFilter(logging.Filter):
+    """Adds ``request_id`` to every record, so a log format can name the request a line belongs to."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id.get()
+        return True
