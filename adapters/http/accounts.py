@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from adapters.http.auth import BEARER_SECURITY, client_address
+from adapters.http.openapi import problems
 from adapters.http.schemas import (
     Account,
     AccountPage,
@@ -37,7 +38,7 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/register", operation_id="register", sync_to_thread=True)
+    @post("/register", operation_id="register", sync_to_thread=True, responses=problems(409, body=True))
     def register(
         self, data: JSONBody[UserCreate], accounts: NamedDependency[Accounts], request: Request[Any, Any, Any]
     ) -> Account:
@@ -45,7 +46,9 @@ class AuthController(Controller):
         cmd = RegisterUser(data.name, data.email, data.password, data.is_host, client=client_address(request))
         return to_account(accounts.register(cmd))
 
-    @post("/login", operation_id="login", status_code=HTTP_200_OK, sync_to_thread=True)
+    @post(
+        "/login", operation_id="login", status_code=HTTP_200_OK, sync_to_thread=True, responses=problems(401, body=True)
+    )
     def login(
         self, data: JSONBody[LoginRequest], accounts: NamedDependency[Accounts], request: Request[Any, Any, Any]
     ) -> TokenPairResponse:
@@ -53,7 +56,13 @@ class AuthController(Controller):
         pair = accounts.log_in(LogIn(data.email, data.password, client=client_address(request)))
         return to_token_pair(pair)
 
-    @post("/refresh", operation_id="refreshToken", status_code=HTTP_200_OK, sync_to_thread=True)
+    @post(
+        "/refresh",
+        operation_id="refreshToken",
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+        responses=problems(401, body=True),
+    )
     def refresh(self, data: JSONBody[RefreshRequest], accounts: NamedDependency[Accounts]) -> TokenPairResponse:
         """Rotate a refresh token into a new pair. Reusing a rotated token revokes the whole session."""
         return to_token_pair(accounts.refresh(data.refresh_token))
@@ -64,6 +73,7 @@ class AuthController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         security=BEARER_SECURITY,
         sync_to_thread=True,
+        responses=problems(401, body=True),
     )
     def logout(
         self, data: JSONBody[RefreshRequest], accounts: NamedDependency[Accounts], current_user: NamedDependency[User]
@@ -76,12 +86,18 @@ class UserController(Controller):
     path = "/users"
     tags = ["users"]
 
-    @get("/me", operation_id="getMe", security=BEARER_SECURITY, sync_to_thread=False)
+    @get("/me", operation_id="getMe", security=BEARER_SECURITY, sync_to_thread=False, responses=problems(401))
     def me(self, current_user: NamedDependency[User]) -> Account:
         """The caller's own account."""
         return to_account(current_user)
 
-    @patch("/me", operation_id="updateMe", security=BEARER_SECURITY, sync_to_thread=True)
+    @patch(
+        "/me",
+        operation_id="updateMe",
+        security=BEARER_SECURITY,
+        sync_to_thread=True,
+        responses=problems(401, 409, body=True),
+    )
     def update_me(
         self, data: JSONBody[UserUpdate], accounts: NamedDependency[Accounts], current_user: NamedDependency[User]
     ) -> Account:
@@ -94,12 +110,12 @@ class UserController(Controller):
         )
         return to_account(accounts.update_profile(current_user, cmd))
 
-    @get("/{user_id:uuid}", operation_id="getUser", sync_to_thread=True)
+    @get("/{user_id:uuid}", operation_id="getUser", sync_to_thread=True, responses=problems(404))
     def public_profile(self, user_id: FromPath[uuid.UUID], accounts: NamedDependency[Accounts]) -> UserPublic:
         """Anyone's public profile."""
         return to_public(accounts.public_profile(user_id))
 
-    @get("/", operation_id="listUsers", security=BEARER_SECURITY, sync_to_thread=True)
+    @get("/", operation_id="listUsers", security=BEARER_SECURITY, sync_to_thread=True, responses=problems(401, 403))
     def list_users(
         self,
         accounts: NamedDependency[Accounts],
@@ -116,6 +132,7 @@ class UserController(Controller):
         status_code=HTTP_200_OK,
         security=BEARER_SECURITY,
         sync_to_thread=True,
+        responses=problems(401, 403, 404, 409),
     )
     def deactivate(
         self, user_id: FromPath[uuid.UUID], accounts: NamedDependency[Accounts], current_user: NamedDependency[User]

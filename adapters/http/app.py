@@ -20,6 +20,7 @@ from adapters.http.auth import provide_current_user
 from adapters.http.bodies import decode_body_strictly
 from adapters.http.caching import CachedReads, ResponseCache
 from adapters.http.headers import RequestIdMiddleware, add_response_headers
+from adapters.http.openapi import ClosedRequestBodies
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.properties import PropertyController
 from adapters.http.ratelimit import ApiRateLimitMiddleware, HitCounter
@@ -77,6 +78,7 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=middleware,
         before_request=decode_body_strictly,
+        plugins=[ClosedRequestBodies()],
         before_send=[add_response_headers],
         openapi_config=OpenAPIConfig(
             title="Airbnb clone API",

@@ -54,9 +54,24 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
         return
     headers = MutableScopeHeaders.from_message(message)
     headers[REQUEST_ID_HEADER] = request_id_of(scope)
+    if scope.get("method") == "OPTIONS" and "allow" in headers:
+        headers["allow"] = _allowed_methods(scope)
     for name, value in SECURITY_HEADERS.items():
         if name not in headers:  # a page may set a stricter policy of its own
             headers[name] = value
+
+
+def _allowed_methods(scope: Scope) -> str:
+    """Every method of the requested path (OPTIONS is rare enough to look them up each time).
+
+    Litestar's automatic OPTIONS answer lists only the methods of the handlers registered before
+    it was made (``DELETE, OPTIONS`` for a path that also has GET and PATCH).
+    """
+    template = scope.get("path_template")
+    methods = {
+        m for route in scope["app"].routes if route.path_format == template for m in getattr(route, "methods", ())
+    }
+    return ", ".join(sorted(methods | {"OPTIONS"}))
 
 
 class RequestIdLogFilter(logging.Filter):

@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from adapters.http.auth import BEARER_SECURITY
 from adapters.http.caching import CLOCK_DEPENDENT_TTL_SECONDS, CachedReads, cached_json
 from adapters.http.inputs import Country, text_parameter
+from adapters.http.openapi import problems
 from adapters.http.schemas import (
     Availability,
     Property,
@@ -88,7 +89,7 @@ class PropertyController(Controller):
     path = "/properties"
     tags = ["properties"]
 
-    @get("/", operation_id="searchProperties")
+    @get("/", operation_id="searchProperties", responses=problems())
     async def search(
         self,
         reads: NamedDependency[CachedReads],
@@ -132,7 +133,13 @@ class PropertyController(Controller):
             CLOCK_DEPENDENT_TTL_SECONDS,
         )
 
-    @post("/", operation_id="createProperty", security=BEARER_SECURITY, sync_to_thread=True)
+    @post(
+        "/",
+        operation_id="createProperty",
+        security=BEARER_SECURITY,
+        sync_to_thread=True,
+        responses=problems(401, 403, body=True),
+    )
     def create(
         self, data: JSONBody[PropertyCreate], listings: NamedDependency[Listings], current_user: NamedDependency[User]
     ) -> Property:
@@ -140,7 +147,7 @@ class PropertyController(Controller):
         # The caller is the new listing's host: nothing to read back.
         return to_property(PropertyDetails(listings.create(current_user, to_draft(data)), current_user))
 
-    @get("/{property_id:uuid}", operation_id="getProperty")
+    @get("/{property_id:uuid}", operation_id="getProperty", responses=problems(401, 404))
     async def details(
         self,
         property_id: FromPath[uuid.UUID],
@@ -164,7 +171,13 @@ class PropertyController(Controller):
             lambda: to_property(listings.details(property_id)),
         )
 
-    @patch("/{property_id:uuid}", operation_id="updateProperty", security=BEARER_SECURITY, sync_to_thread=True)
+    @patch(
+        "/{property_id:uuid}",
+        operation_id="updateProperty",
+        security=BEARER_SECURITY,
+        sync_to_thread=True,
+        responses=problems(401, 403, 404, 409, body=True),
+    )
     def update(
         self,
         property_id: FromPath[uuid.UUID],
@@ -182,6 +195,7 @@ class PropertyController(Controller):
         security=BEARER_SECURITY,
         status_code=HTTP_204_NO_CONTENT,
         sync_to_thread=True,
+        responses=problems(401, 403, 404, 409),
     )
     def deactivate(
         self, property_id: FromPath[uuid.UUID], listings: NamedDependency[Listings], current_user: NamedDependency[User]
@@ -189,7 +203,7 @@ class PropertyController(Controller):
         """Take a listing down (it is deactivated, not erased). 409 while it has current or upcoming bookings."""
         listings.deactivate(current_user, property_id)
 
-    @get("/{property_id:uuid}/availability", operation_id="getAvailability")
+    @get("/{property_id:uuid}/availability", operation_id="getAvailability", responses=problems(404))
     async def availability(
         self,
         property_id: FromPath[uuid.UUID],
@@ -207,7 +221,7 @@ class PropertyController(Controller):
             CLOCK_DEPENDENT_TTL_SECONDS,
         )
 
-    @get("/{property_id:uuid}/reviews", operation_id="getPropertyReviews")
+    @get("/{property_id:uuid}/reviews", operation_id="getPropertyReviews", responses=problems(404))
     async def reviews(
         self,
         property_id: FromPath[uuid.UUID],

@@ -11,6 +11,7 @@ from litestar import Response, get
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.prometheus import PrometheusController
 from msgspec import Struct
 
@@ -35,7 +36,13 @@ def health() -> Health:
 
 
 def readiness_handler(checks: Mapping[str, Callable[[], None]]) -> object:
-    @get("/ready", operation_id="ready", tags=["system"], sync_to_thread=True)
+    @get(
+        "/ready",
+        operation_id="ready",
+        tags=["system"],
+        sync_to_thread=True,
+        responses={503: ResponseSpec(Readiness, description="A backing service does not answer; `checks` names it")},
+    )
     def ready() -> Response[Readiness]:
         """Readiness: every backing service (database, Redis) answers. 503 names the one that does not."""
         results: dict[str, str] = {}
@@ -54,8 +61,12 @@ def readiness_handler(checks: Mapping[str, Callable[[], None]]) -> object:
 
 def metrics_controller(token: str | None) -> type[PrometheusController]:
     """``GET /metrics``; with a token, only callers presenting it as a bearer token may scrape."""
+
+    class MetricsController(PrometheusController):
+        include_in_schema = False  # Prometheus' text format, not part of the JSON API
+
     if token is None:
-        return PrometheusController
+        return MetricsController
     expected = token.encode()
 
     def require_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -63,7 +74,7 @@ def metrics_controller(token: str | None) -> type[PrometheusController]:
         if not hmac.compare_digest(sent.encode(), expected):
             raise NotAuthorizedException("metrics need the scrape token", headers={"WWW-Authenticate": "Bearer"})
 
-    class GuardedPrometheusController(PrometheusController):
+    class GuardedMetricsController(MetricsController):
         guards = [require_token]
 
-    return GuardedPrometheusController
+    return GuardedMetricsController
