@@ -13,6 +13,7 @@ from litestar.params import RawBody
 
 from adapters.graphql.context import GraphQLContext
 from adapters.graphql.execution import execute_operation
+from adapters.graphql.graphiql import PAGE_HEADERS, graphiql_assets_router, graphiql_html
 from adapters.graphql.schema import schema
 from adapters.web import bearer_token
 from airbnb_core.services import Services
@@ -62,39 +63,18 @@ def build_graphql_router(services: Callable[[], Services], *, graphiql: bool, in
             )
         )
 
-    @get("/", sync_to_thread=False, include_in_schema=False, media_type=MediaType.HTML)
+    path = "/graphql"
+    page = graphiql_html(path)
+
+    @get("/", sync_to_thread=False, include_in_schema=False, media_type=MediaType.HTML, response_headers=PAGE_HEADERS)
     def graphiql_page() -> str:
         if not graphiql:
             raise NotFoundException()
-        return GRAPHIQL_HTML
+        return page
 
-    return Router(path="/graphql", route_handlers=[graphql_endpoint, graphiql_page])
+    assets = [graphiql_assets_router()] if graphiql else []
+    return Router(path=path, route_handlers=[graphql_endpoint, graphiql_page, *assets])
 
 
 def _request_error(status_code: int, code: str, message: str) -> Response[dict[str, Any]]:
     return Response({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status_code)
-
-
-# The page posts to the URL it was served from, so it keeps working wherever the router is mounted.
-GRAPHIQL_HTML = """<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>GraphiQL</title>
-  <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
-  <link rel="stylesheet" href="https://unpkg.com/graphiql@3.8.3/graphiql.min.css" crossorigin="anonymous">
-</head>
-<body>
-  <div id="graphiql">Loading GraphiQL…</div>
-  <script src="https://unpkg.com/react@18.3.1/umd/react.production.min.js" crossorigin="anonymous"></script>
-  <script src="https://unpkg.com/react-dom@18.3.1/umd/react-dom.production.min.js" crossorigin="anonymous"></script>
-  <script src="https://unpkg.com/graphiql@3.8.3/graphiql.min.js" crossorigin="anonymous"></script>
-  <script>
-    const fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
-    ReactDOM.createRoot(document.getElementById("graphiql")).render(
-      React.createElement(GraphiQL, { fetcher })
-    );
-  </script>
-</body>
-</html>
-"""

@@ -10,7 +10,6 @@ from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ControllerRouterHandler
@@ -19,6 +18,7 @@ from adapters.http.accounts import AuthController, UserController
 from adapters.http.auth import provide_current_user
 from adapters.http.bodies import decode_body_strictly
 from adapters.http.caching import CachedReads, ResponseCache
+from adapters.http.docs import ScalarPage, SwaggerPage, docs_router
 from adapters.http.headers import RequestIdMiddleware, add_response_headers
 from adapters.http.openapi import ClosedRequestBodies
 from adapters.http.problems import EXCEPTION_HANDLERS
@@ -84,8 +84,8 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
             title="Airbnb clone API",
             version="1.0.0",
             description="Find, book and host places to stay. Errors are RFC 9457 problem documents.",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+            openapi_router=docs_router(),
+            render_plugins=[ScalarPage(), SwaggerPage()],
             components=Components(
                 security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
             ),

@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from adapters.graphql import build_graphql_router, print_schema
 from adapters.graphql.context import GraphQLContext
 from adapters.graphql.execution import MAX_DEPTH, MAX_NODES, execute_operation
+from adapters.graphql.graphiql import GRAPHIQL
 from adapters.graphql.handler import MAX_QUERY_LENGTH
 from adapters.web import bearer_token
 from airbnb_core.services import Accounts, Services
@@ -168,6 +169,7 @@ def test_graphiql_is_not_found_when_disabled(services: Services) -> None:
 
     with TestClient(app) as client:
         assert client.get("/graphql").status_code == 404
+        assert client.get(f"/graphql/assets/{GRAPHIQL}/graphiql.min.js").status_code == 404
         assert client.post("/graphql", json={"query": "{ __typename }"}).json() == {"data": {"__typename": "Query"}}
 
 
