@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -45,6 +46,7 @@ class Settings:
     api_rate_limit: int = 600
     booking_hold_minutes: int = 15
     service_fee_rate: Decimal = Decimal("0.10")
+    trusted_proxies: tuple[str, ...] = ()  # unset: no proxy's X-Forwarded-* headers are believed
     ephemeral_jwt_secret: bool = False
 
     @property
@@ -76,6 +78,14 @@ class Settings:
             raise ConfigurationError("AIRBNB_SERVICE_FEE_RATE must be a decimal such as 0.10") from None
         if not Decimal(0) <= fee_rate < Decimal(1):
             raise ConfigurationError("AIRBNB_SERVICE_FEE_RATE must be at least 0 and below 1")
+        try:
+            proxies = tuple(
+                str(ipaddress.ip_network(item.strip(), strict=False))
+                for item in (text("TRUSTED_PROXIES") or "").split(",")
+                if item.strip()
+            )
+        except ValueError as exc:
+            raise ConfigurationError(f"AIRBNB_TRUSTED_PROXIES must list addresses or CIDR networks: {exc}") from None
 
         settings = cls(
             env=text("ENV") or "development",
@@ -90,6 +100,7 @@ class Settings:
             api_rate_limit=number("API_RATE_LIMIT", 600),
             booking_hold_minutes=number("BOOKING_HOLD_MINUTES", 15),
             service_fee_rate=fee_rate,
+            trusted_proxies=proxies,
         )
         if settings.env not in ("development", "production", "test"):
             raise ConfigurationError("AIRBNB_ENV must be development, test or production")
@@ -189,7 +200,10 @@ def build_app(settings: Settings | None = None, container: Container | None = No
         on_startup=[_tune_worker],
         on_shutdown=shutdown,
     )
-    return create_app(deps, HttpSettings(debug=False, api_rate_limit=settings.api_rate_limit))
+    http_settings = HttpSettings(
+        debug=False, api_rate_limit=settings.api_rate_limit, trusted_proxies=settings.trusted_proxies
+    )
+    return create_app(deps, http_settings)
 
 
 def create_app_from_env() -> Litestar:

@@ -20,6 +20,7 @@ from adapters.http.auth import provide_current_user
 from adapters.http.caching import CachedReads, ResponseCache
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.properties import PropertyController
+from adapters.http.proxies import ProxyHeadersMiddleware, TrustedProxies
 from adapters.http.ratelimit import ApiRateLimitMiddleware, HitCounter
 from adapters.http.system import health, readiness_handler
 from airbnb_core.services import Services
@@ -32,6 +33,7 @@ class HttpSettings:
     debug: bool = False
     api_rate_limit: int = 600
     cors_origins: Sequence[str] = ()
+    trusted_proxies: Sequence[str] = ()  # addresses or CIDR networks whose X-Forwarded-* headers are believed
     max_body_bytes: int = 1024 * 1024
 
 
@@ -53,6 +55,9 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
     api = Router(path=API_PREFIX, route_handlers=[AuthController, UserController, PropertyController])
     prometheus = PrometheusConfig(app_name="airbnb", prefix="airbnb", group_path=True, exclude=["^/metrics$"])
     middleware: list[Any] = [prometheus.middleware]
+    trusted_proxies = TrustedProxies(settings.trusted_proxies)
+    if trusted_proxies:
+        middleware.insert(0, ProxyHeadersMiddleware(trusted_proxies))  # first: everything after sees the client
     if deps.api_hit_counter is not None:
         middleware.append(ApiRateLimitMiddleware(deps.api_hit_counter, settings.api_rate_limit))
     services = deps.services
