@@ -13,11 +13,16 @@ from decimal import Decimal, InvalidOperation
 
 import anyio.to_thread
 import redis
-import redis.asyncio
 from dependency_injector import containers, providers
 from litestar import Litestar
 
-from adapters.cache import RedisRateLimiter, RedisResponseCache
+from adapters.cache import (
+    RedisCircuitBreaker,
+    RedisRateLimiter,
+    RedisResponseCache,
+    make_async_redis_client,
+    make_redis_client,
+)
 from adapters.graphql import build_graphql_router
 from adapters.http.app import HttpDependencies, HttpSettings, create_app
 from adapters.persistence import POOL_SIZE, SqlAlchemyUnitOfWork, create_engine, make_session_factory, ping
@@ -138,18 +143,23 @@ class Container(containers.DeclarativeContainer):
     password_hasher = providers.Singleton(Argon2PasswordHasher)
     token_service = providers.Singleton(JwtTokenService, config.jwt_secret)
 
-    redis_client = providers.Singleton(redis.Redis.from_url, config.redis_url, socket_timeout=2)
-    async_redis_client = providers.Singleton(redis.asyncio.Redis.from_url, config.redis_url, socket_timeout=2)
+    redis_client = providers.Singleton(make_redis_client, config.redis_url)
+    async_redis_client = providers.Singleton(make_async_redis_client, config.redis_url)
+    # One per process: when the limiter finds Redis down, the cache skips it too, and vice versa.
+    redis_breaker = providers.Singleton(RedisCircuitBreaker)
+    local_rate_limiter = providers.Singleton(InMemoryRateLimiter, clock)
     rate_limiter = providers.Selector(
         config.shared_state,
-        memory=providers.Singleton(InMemoryRateLimiter, clock),
-        redis=providers.Singleton(RedisRateLimiter, redis_client, async_redis_client),
+        memory=local_rate_limiter,
+        redis=providers.Singleton(
+            RedisRateLimiter, redis_client, async_redis_client, fallback=local_rate_limiter, breaker=redis_breaker
+        ),
     )
 
     cache = providers.Selector(
         config.shared_state,
         memory=providers.Singleton(InMemoryCache),
-        redis=providers.Singleton(RedisResponseCache, redis_client, async_redis_client),
+        redis=providers.Singleton(RedisResponseCache, redis_client, async_redis_client, breaker=redis_breaker),
     )
 
     accounts = providers.Singleton(
