@@ -71,7 +71,11 @@ def pass_through(scope: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_middleware_rewrites_the_client_and_scheme_the_application_sees() -> None:
-    headers = [(b"x-forwarded-for", b"1.1.1.1"), (b"x-forwarded-for", b"198.51.100.7"), (b"x-forwarded-proto", b"https")]
+    headers = [
+        (b"x-forwarded-for", b"1.1.1.1"),
+        (b"x-forwarded-for", b"198.51.100.7"),
+        (b"x-forwarded-proto", b"https"),
+    ]
     seen = pass_through({"type": "http", "client": ("10.0.0.1", 4000), "scheme": "http", "headers": headers})
     assert (seen["client"], seen["scheme"]) == (("198.51.100.7", 0), "https")
 
