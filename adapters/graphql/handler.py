@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import RawBody
 
 from adapters.graphql.context import GraphQLContext
-from adapters.graphql.execution import execute_operation
+from adapters.graphql.execution import execute_operation, unavailable_retry_after
 from adapters.graphql.schema import schema
 from adapters.web import bearer_token
 from airbnb_core.services import Services
@@ -45,15 +45,16 @@ def build_graphql_router(services: Callable[[], Services], *, graphiql: bool) ->
             access_token=bearer_token(request.headers.get("authorization")),
             client=request.client.host if request.client else "unknown",
         )
-        return Response(
-            execute_operation(
-                schema,
-                operation.query,
-                variables=operation.variables,
-                operation_name=operation.operation_name,
-                context=context,
-            )
+        result = execute_operation(
+            schema,
+            operation.query,
+            variables=operation.variables,
+            operation_name=operation.operation_name,
+            context=context,
         )
+        if (retry_after := unavailable_retry_after(result)) is not None:
+            return Response(result, status_code=503, headers={"Retry-After": str(retry_after)})
+        return Response(result)
 
     @get("/", sync_to_thread=False, include_in_schema=False, media_type=MediaType.HTML)
     def graphiql_page() -> str:
