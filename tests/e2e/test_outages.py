@@ -5,27 +5,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 
 import bootstrap
+from tests.e2e.test_rest_properties import listing
 from tests.support.outages import dead_postgres_url, dead_redis_url, throwaway_redis
 from tests.support.server import running_server
 from tests.support.stack import fast_hashing, live_server, production_like_settings
-
-LISTING: dict[str, Any] = {
-    "title": "Canal house",
-    "description": "Bright rooms over the water",
-    "location": "Prinsengracht 1",
-    "country": "NL",
-    "latitude": 52.37,
-    "longitude": 4.89,
-    "timezone": "Europe/Amsterdam",
-    "price_per_night": 15_000,
-    "currency": "EUR",
-    "max_guests": 4,
-}
 
 
 def host_and_guest_journey(api: httpx.Client) -> dict[str, httpx.Response]:
@@ -39,7 +26,7 @@ def host_and_guest_journey(api: httpx.Client) -> dict[str, httpx.Response]:
     steps["wrong password"] = api.post("/auth/login", json={"email": email, "password": "not-the-one"})
     token = steps["login"].json()["access_token"]
     host = {"Authorization": f"Bearer {token}"}
-    steps["create"] = api.post("/properties", json={**LISTING, "city": city}, headers=host)
+    steps["create"] = api.post("/properties", json=listing(city), headers=host)
     place = steps["create"].json()["id"]
     steps["search"] = api.get("/properties", params={"city": city})
     steps["search again"] = api.get("/properties", params={"city": city})
