@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -12,11 +13,16 @@ from decimal import Decimal, InvalidOperation
 
 import anyio.to_thread
 import redis
-import redis.asyncio
 from dependency_injector import containers, providers
 from litestar import Litestar
 
-from adapters.cache import RedisRateLimiter, RedisResponseCache
+from adapters.cache import (
+    RedisCircuitBreaker,
+    RedisRateLimiter,
+    RedisResponseCache,
+    make_async_redis_client,
+    make_redis_client,
+)
 from adapters.graphql import build_graphql_router
 from adapters.http.app import HttpDependencies, HttpSettings, create_app
 from adapters.persistence import POOL_SIZE, SqlAlchemyUnitOfWork, create_engine, make_session_factory, ping
@@ -48,6 +54,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     metrics_token: str | None = None
     graphql_introspection: bool = True
+    trusted_proxies: tuple[str, ...] = ()  # unset: no proxy's X-Forwarded-* headers are believed
     ephemeral_jwt_secret: bool = False
 
     @property
@@ -79,6 +86,14 @@ class Settings:
             raise ConfigurationError("AIRBNB_SERVICE_FEE_RATE must be a decimal such as 0.10") from None
         if not Decimal(0) <= fee_rate < Decimal(1):
             raise ConfigurationError("AIRBNB_SERVICE_FEE_RATE must be at least 0 and below 1")
+        try:
+            proxies = tuple(
+                str(ipaddress.ip_network(item.strip(), strict=False))
+                for item in (text("TRUSTED_PROXIES") or "").split(",")
+                if item.strip()
+            )
+        except ValueError as exc:
+            raise ConfigurationError(f"AIRBNB_TRUSTED_PROXIES must list addresses or CIDR networks: {exc}") from None
 
         env_name = text("ENV") or "development"
         introspection = text("GRAPHQL_INTROSPECTION")
@@ -99,6 +114,7 @@ class Settings:
             metrics_token=text("METRICS_TOKEN"),
             # The schema's shape is a map for attackers; production hides it unless asked to show it.
             graphql_introspection=introspection in ("1", "true", "yes") if introspection else env_name != "production",
+            trusted_proxies=proxies,
         )
         if settings.env not in ("development", "production", "test"):
             raise ConfigurationError("AIRBNB_ENV must be development, test or production")
@@ -140,18 +156,23 @@ class Container(containers.DeclarativeContainer):
     password_hasher = providers.Singleton(Argon2PasswordHasher)
     token_service = providers.Singleton(JwtTokenService, config.jwt_secret)
 
-    redis_client = providers.Singleton(redis.Redis.from_url, config.redis_url, socket_timeout=2)
-    async_redis_client = providers.Singleton(redis.asyncio.Redis.from_url, config.redis_url, socket_timeout=2)
+    redis_client = providers.Singleton(make_redis_client, config.redis_url)
+    async_redis_client = providers.Singleton(make_async_redis_client, config.redis_url)
+    # One per process: when the limiter finds Redis down, the cache skips it too, and vice versa.
+    redis_breaker = providers.Singleton(RedisCircuitBreaker)
+    local_rate_limiter = providers.Singleton(InMemoryRateLimiter, clock)
     rate_limiter = providers.Selector(
         config.shared_state,
-        memory=providers.Singleton(InMemoryRateLimiter, clock),
-        redis=providers.Singleton(RedisRateLimiter, redis_client, async_redis_client),
+        memory=local_rate_limiter,
+        redis=providers.Singleton(
+            RedisRateLimiter, redis_client, async_redis_client, fallback=local_rate_limiter, breaker=redis_breaker
+        ),
     )
 
     cache = providers.Selector(
         config.shared_state,
         memory=providers.Singleton(InMemoryCache),
-        redis=providers.Singleton(RedisResponseCache, redis_client, async_redis_client),
+        redis=providers.Singleton(RedisResponseCache, redis_client, async_redis_client, breaker=redis_breaker),
     )
 
     accounts = providers.Singleton(
@@ -212,6 +233,7 @@ def build_app(settings: Settings | None = None, container: Container | None = No
             api_rate_limit=settings.api_rate_limit,
             cors_origins=settings.cors_origins,
             metrics_token=settings.metrics_token,
+            trusted_proxies=settings.trusted_proxies,
         ),
     )
 

@@ -43,7 +43,9 @@ def serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
-        proxy_headers=True,
+        # The app believes X-Forwarded-* only from AIRBNB_TRUSTED_PROXIES (adapters/http/proxies.py);
+        # uvicorn's own support would trust any process on 127.0.0.1 first.
+        proxy_headers=False,
         log_level="info",
         # A log line per request costs a fifth of the throughput of a cheap endpoint; put access
         # logging in the reverse proxy, where it is cheap.

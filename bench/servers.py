@@ -38,7 +38,7 @@ def command(
         # What ``airbnb serve`` runs, with another application factory (for trying a change out).
         return [
             str(bin_dir / "uvicorn"), "--factory", factory, "--host", host, "--port", str(port),
-            "--workers", str(workers), "--proxy-headers",
+            "--workers", str(workers), "--no-proxy-headers",
         ]  # fmt: skip
     if server == "granian":
         return [

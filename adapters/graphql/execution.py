@@ -32,7 +32,7 @@ from graphql import (
 from graphql.validation import NoSchemaIntrospectionCustomRule, recommended_rules
 
 from adapters.graphql.context import GraphQLContext
-from airbnb_core.domain.errors import DomainError, InvalidInput, RateLimited
+from airbnb_core.domain.errors import DomainError, ErrorKind, InvalidInput
 from airbnb_core.domain.pagination import LIMIT_MAX
 
 logger = logging.getLogger(__name__)
@@ -181,9 +181,26 @@ def _describe(error: DomainError) -> tuple[str, dict[str, Any]]:
         fields = [{"field": to_camel_case(e.field), "message": e.message} for e in error.errors]
         extensions["fields"] = fields
         message = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-    if isinstance(error, RateLimited):
+    if error.retry_after_seconds is not None:
         extensions["retryAfterSeconds"] = error.retry_after_seconds
     return message, extensions
+
+
+def unavailable_retry_after(response: dict[str, Any]) -> int | None:
+    """Seconds to wait when no field of a response was answered because the database was unreachable, else None.
+
+    GraphQL answers 200 with partial data when some fields fail; when none could be answered
+    because of an outage, HTTP's 503 and Retry-After tell clients and proxies to retry.
+    """
+    data = response.get("data")
+    if data and any(value is not None for value in data.values()):
+        return None
+    waits = [
+        error["extensions"].get("retryAfterSeconds", 0)
+        for error in response.get("errors", [])
+        if error.get("extensions", {}).get("code") == ErrorKind.UNAVAILABLE.value
+    ]
+    return max(waits) if waits else None
 
 
 def _with_code(error: GraphQLError, code: str) -> dict[str, Any]:

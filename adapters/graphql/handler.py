@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import RawBody
 
 from adapters.graphql.context import GraphQLContext
-from adapters.graphql.execution import execute_operation
+from adapters.graphql.execution import execute_operation, unavailable_retry_after
 from adapters.graphql.graphiql import PAGE_HEADERS, graphiql_assets_router, graphiql_html
 from adapters.graphql.schema import schema
 from adapters.web import bearer_token
@@ -52,16 +52,17 @@ def build_graphql_router(services: Callable[[], Services], *, graphiql: bool, in
             access_token=bearer_token(request.headers.get("authorization")),
             client=request.client.host if request.client else "unknown",
         )
-        return Response(
-            execute_operation(
-                schema,
-                operation.query,
-                variables=operation.variables,
-                operation_name=operation.operation_name,
-                context=context,
-                introspection=introspection,
-            )
+        result = execute_operation(
+            schema,
+            operation.query,
+            variables=operation.variables,
+            operation_name=operation.operation_name,
+            context=context,
+            introspection=introspection,
         )
+        if (retry_after := unavailable_retry_after(result)) is not None:
+            return Response(result, status_code=503, headers={"Retry-After": str(retry_after)})
+        return Response(result)
 
     path = "/graphql"
     page = graphiql_html(path)

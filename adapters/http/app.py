@@ -23,6 +23,7 @@ from adapters.http.headers import RequestIdMiddleware, add_response_headers
 from adapters.http.openapi import ClosedRequestBodies
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.properties import PropertyController
+from adapters.http.proxies import ProxyHeadersMiddleware, TrustedProxies
 from adapters.http.ratelimit import ApiRateLimitMiddleware, HitCounter
 from adapters.http.system import health, metrics_controller, readiness_handler
 from airbnb_core.services import Services
@@ -35,6 +36,7 @@ class HttpSettings:
     debug: bool = False
     api_rate_limit: int = 600
     cors_origins: Sequence[str] = ()
+    trusted_proxies: Sequence[str] = ()  # addresses or CIDR networks whose X-Forwarded-* headers are believed
     max_body_bytes: int = 1024 * 1024
     metrics_token: str | None = None  # when set, /metrics answers only to this bearer token
 
@@ -57,6 +59,9 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
     api = Router(path=API_PREFIX, route_handlers=[AuthController, UserController, PropertyController])
     prometheus = PrometheusConfig(app_name="airbnb", prefix="airbnb", group_path=True, exclude=["^/metrics$"])
     middleware: list[Any] = [RequestIdMiddleware(), prometheus.middleware]
+    trusted_proxies = TrustedProxies(settings.trusted_proxies)
+    if trusted_proxies:
+        middleware.insert(0, ProxyHeadersMiddleware(trusted_proxies))  # first: everything after sees the client
     if deps.api_hit_counter is not None:
         middleware.append(ApiRateLimitMiddleware(deps.api_hit_counter, settings.api_rate_limit))
     services = deps.services

@@ -24,5 +24,5 @@ def provide_current_user(request: Request[Any, Any, Any], accounts: NamedDepende
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    """The peer address; behind a proxy, the ASGI server's proxy-headers support sets it."""
+    """The client's address: the peer, or what a trusted proxy says it forwarded for (adapters/http/proxies.py)."""
     return request.client.host if request.client else "unknown"

@@ -29,8 +29,11 @@ TTL_SECONDS = 300
 
 
 class ResponseCache(Protocol):
-    async def lookup(self, key: str, scopes: Sequence[str]) -> tuple[bytes | None, str]:
-        """The value cached for ``key`` under the scopes' current versions, and the key to store a fresh one under."""
+    async def lookup(self, key: str, scopes: Sequence[str]) -> tuple[bytes | None, str | None]:
+        """The value cached for ``key`` under the scopes' current versions, and the key to store a fresh one under.
+
+        The key is None while the cache is unavailable: the answer is then computed and not stored.
+        """
 
     async def store(self, versioned_key: str, value: bytes, ttl_seconds: int) -> None: ...
 
@@ -61,7 +64,9 @@ async def cached_json(
     if body is not None:
         CACHE_LOOKUPS.labels(endpoint, "hit").inc()
         return Response(body, media_type=MediaType.JSON, headers={"X-Cache": "hit"})
-    CACHE_LOOKUPS.labels(endpoint, "miss").inc()
+    result = "miss" if versioned_key is not None else "bypass"
+    CACHE_LOOKUPS.labels(endpoint, result).inc()
     body = msgspec.json.encode(await anyio.to_thread.run_sync(produce))
-    await cache.store(versioned_key, body, ttl_seconds)
-    return Response(body, media_type=MediaType.JSON, headers={"X-Cache": "miss"})
+    if versioned_key is not None:
+        await cache.store(versioned_key, body, ttl_seconds)
+    return Response(body, media_type=MediaType.JSON, headers={"X-Cache": result})

@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERN
 
 from adapters.http.inputs import PATTERN_MESSAGES
 from adapters.http.schemas import FieldProblem, Problem
-from airbnb_core.domain.errors import DomainError, ErrorKind, InvalidInput, RateLimited
+from airbnb_core.domain.errors import DomainError, ErrorKind, InvalidInput
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ STATUS_BY_KIND = {
     ErrorKind.CONFLICT: 409,
     ErrorKind.PAYMENT_DECLINED: 402,
     ErrorKind.RATE_LIMITED: 429,
+    ErrorKind.UNAVAILABLE: 503,
 }
 
 
@@ -58,7 +59,7 @@ def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Respons
         errors = [FieldProblem(e.field, e.message) for e in exc.errors]
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"' if exc.code != "unauthenticated" else "Bearer"
-    if isinstance(exc, RateLimited):
+    if exc.retry_after_seconds is not None:
         headers["Retry-After"] = str(exc.retry_after_seconds)
     return problem_response(status, code=exc.code, title=exc.title, detail=exc.detail, errors=errors, headers=headers)
 

@@ -12,6 +12,7 @@ from adapters.persistence.unit_of_work import TranslatingSession
 # Each server worker runs its database work on this many threads (bootstrap sizes the thread pool
 # to match), so a fixed pool of this size never opens and closes connections under load.
 POOL_SIZE = 20
+CONNECT_TIMEOUT_SECONDS = 3
 
 
 def create_engine(url: str, *, pool_size: int = POOL_SIZE, echo: bool = False) -> sa.Engine:
@@ -21,7 +22,12 @@ def create_engine(url: str, *, pool_size: int = POOL_SIZE, echo: bool = False) -
         # No overflow: connections past the pool would be closed on return and reopened under load,
         # a new server process each time. No pre-ping (a round trip per checkout); connections are
         # recycled instead, and a dead one fails its request, not the pool.
-        return sa.create_engine(parsed, pool_size=pool_size, max_overflow=0, pool_recycle=1800, echo=echo)
+        # A database that does not answer must fail its request in seconds (503), not hold it for
+        # the operating system's TCP timeout of minutes; a connect_timeout in the URL still wins.
+        connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        return sa.create_engine(
+            parsed, pool_size=pool_size, max_overflow=0, pool_recycle=1800, connect_args=connect_args, echo=echo
+        )
     engine = sa.create_engine(parsed, connect_args={"check_same_thread": False}, echo=echo)
     sa.event.listen(engine, "connect", _configure_sqlite_connection)
     sa.event.listen(engine, "begin", _begin_immediate)

@@ -1,11 +1,14 @@
-"""The SQLAlchemy unit of work, and the translation of integrity errors into domain errors."""
+"""The SQLAlchemy unit of work, and the translation of database errors into domain errors."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Self
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,8 +20,10 @@ from adapters.persistence.repositories import (
     SqlAlchemyReviewRepository,
     SqlAlchemyUserRepository,
 )
-from airbnb_core.domain.errors import Conflict, DatesUnavailable, DomainError, EmailTaken
+from airbnb_core.domain.errors import Conflict, DatesUnavailable, DomainError, EmailTaken, ServiceUnavailable
 from airbnb_core.ports.unit_of_work import UnitOfWork
+
+logger = logging.getLogger(__name__)
 
 _ERRORS: dict[str, Callable[[], DomainError]] = {
     "uq_users_email": lambda: EmailTaken("an account with this email already exists"),
@@ -54,6 +59,36 @@ def translate_integrity_errors() -> Iterator[None]:
         raise (make() if make else Conflict("the change conflicts with existing data")) from exc
 
 
+# The database could not be reached, dropped the connection, or had none free in time: errors
+# of the moment, unlike a wrong statement (ProgrammingError) or broken data (IntegrityError).
+# OperationalError also covers PostgreSQL shutting down, refusing connections, serialization
+# failures and deadlocks, and SQLite's "database is locked": all worth the same retry. (SQLite
+# also reports a missing table this way, so an unmigrated development database answers 503.)
+_CONNECTION_FAILURES = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,  # no pooled connection came free in time
+)
+_OUTAGE_LOG_INTERVAL_SECONDS = 30.0
+_outage_logged_at = float("-inf")
+
+
+def is_connection_failure(error: BaseException) -> bool:
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, _CONNECTION_FAILURES)
+
+
+def _log_outage(error: BaseException) -> None:
+    """Once per interval, not once per request: an outage would otherwise flood the log."""
+    global _outage_logged_at
+    now = time.monotonic()
+    if now - _outage_logged_at >= _OUTAGE_LOG_INTERVAL_SECONDS:
+        _outage_logged_at = now
+        logger.warning("the database is unavailable; answering 503: %s", error)
+
+
 class TranslatingSession(Session):
     """A session whose flushes, including autoflushes before a query, raise domain errors."""
 
@@ -78,11 +113,18 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.reviews = SqlAlchemyReviewRepository(session)
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: object, error: BaseException | None, traceback: object) -> None:
         try:
             self.rollback()
+        except sa_exc.SQLAlchemyError as failure:
+            # Rolling back over a lost connection fails as well; the transaction died with it.
+            if not is_connection_failure(failure):
+                raise
         finally:
             self._session.close()
+        if error is not None and is_connection_failure(error):
+            _log_outage(error)
+            raise ServiceUnavailable("the database cannot be reached; try again shortly") from error
 
     def commit(self) -> None:
         with translate_integrity_errors():

@@ -1,6 +1,7 @@
 """The one error hierarchy of the core.
 
-Every failure a caller can cause is a ``DomainError``. Each carries a ``kind`` (which the web
+Every failure a caller can cause is a ``DomainError``, and so is the one outage the platform
+expects, a database it cannot reach (``ServiceUnavailable``). Each carries a ``kind`` (which the web
 adapters map to an HTTP status or a GraphQL ``extensions.code``) and a stable, specific ``code``
 that clients may branch on.
 """
@@ -19,6 +20,7 @@ class ErrorKind(enum.Enum):
     CONFLICT = "CONFLICT"
     PAYMENT_DECLINED = "PAYMENT_DECLINED"
     RATE_LIMITED = "RATE_LIMITED"
+    UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,7 @@ class DomainError(Exception):
     kind: ErrorKind = ErrorKind.CONFLICT
     code: str = "domain_error"
     title: str = "Request could not be completed"
+    retry_after_seconds: int | None = None  # when the same request may succeed if sent again
 
     def __init__(self, detail: str, *, code: str | None = None) -> None:
         super().__init__(detail)
@@ -115,5 +118,18 @@ class RateLimited(DomainError):
     title = "Too many requests"
 
     def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class ServiceUnavailable(DomainError):
+    """A service the platform depends on (the database) cannot be reached: nothing the caller did;
+    the same request may succeed after ``retry_after_seconds``."""
+
+    kind = ErrorKind.UNAVAILABLE
+    code = "service_unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int = 5) -> None:
         super().__init__(detail)
         self.retry_after_seconds = retry_after_seconds

@@ -7,7 +7,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -65,11 +66,12 @@ def test_production_refuses_to_start_without_a_jwt_secret(tmp_path: Path) -> Non
     assert result.returncode != 0 and "AIRBNB_JWT_SECRET" in result.stderr
 
 
-def test_serve_starts_on_the_embedded_defaults(tmp_path: Path) -> None:
+@contextmanager
+def serving(cwd: Path, env: dict[str, str]) -> Iterator[str]:
+    """``airbnb serve`` in a subprocess, on a free port, until it is ready; yields its base URL."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRBNB_")}
     server = subprocess.Popen(
-        [*AIRBNB, "serve", "--port", str(port)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [*AIRBNB, "serve", "--port", str(port)], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -79,13 +81,32 @@ def test_serve_starts_on_the_embedded_defaults(tmp_path: Path) -> None:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_serve_starts_on_the_embedded_defaults(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRBNB_")}
+    with serving(tmp_path, env) as base:
         assert httpx.get(base + "/ready").json()["checks"] == {"database": "ok"}
         body = {"name": "Ana", "email": "ana@example.com", "password": "pass-word-1"}
         assert httpx.post(base + "/api/v1/auth/register", json=body).status_code == 201
         assert (tmp_path / "airbnb.db").exists()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+
+
+def test_serve_lets_no_local_client_choose_its_address_with_x_forwarded_for(tmp_path: Path) -> None:
+    # uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told not to; with no trusted proxy
+    # configured, a client on the machine keeps its own address whatever it claims.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRBNB_")}
+    with serving(tmp_path, {**env, "AIRBNB_LOGIN_RATE_LIMIT": "3"}) as base:
+        login = {"email": "nobody@example.com", "password": "pass-word-1"}
+        statuses = [
+            httpx.post(base + "/api/v1/auth/login", json=login, headers={"X-Forwarded-For": f"10.9.0.{n}"}).status_code
+            for n in range(4)
+        ]
+    assert statuses == [401, 401, 401, 429]
 
 
 def test_seed_fills_a_database_with_demo_data(make_postgres_database: Callable[[], str], tmp_path: Path) -> None:

@@ -22,7 +22,9 @@ def free_port() -> int:
 def running_server(app: Litestar) -> Iterator[str]:
     """Serve ``app`` over real HTTP in a background thread; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    # As `airbnb serve` runs it: the app, not uvicorn, decides whose X-Forwarded-* headers to believe.
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

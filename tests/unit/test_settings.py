@@ -12,6 +12,7 @@ def test_defaults_are_the_embedded_development_setup() -> None:
     assert settings.payment_provider == "sandbox"
     assert (settings.login_rate_limit, settings.api_rate_limit, settings.booking_hold_minutes) == (10, 600, 15)
     assert settings.service_fee_rate == Decimal("0.10")
+    assert settings.trusted_proxies == ()
     assert settings.ephemeral_jwt_secret and len(settings.jwt_secret) >= 32
     assert Settings.from_env({}).jwt_secret != settings.jwt_secret
 
@@ -57,8 +58,15 @@ def test_cors_origins_are_a_list_of_origins_and_never_a_wildcard() -> None:
         {"AIRBNB_SERVICE_FEE_RATE": "ten percent"},
         {"AIRBNB_SERVICE_FEE_RATE": "1.5"},
         {"AIRBNB_ENV": "staging"},
+        {"AIRBNB_TRUSTED_PROXIES": "10.0.0.1, proxy.internal"},
+        {"AIRBNB_TRUSTED_PROXIES": "10.0.0.0/33"},
     ],
 )
 def test_nonsense_configuration_is_refused_with_the_variable_named(env: dict[str, str]) -> None:
     with pytest.raises(ConfigurationError, match="AIRBNB_"):
         Settings.from_env(env)
+
+
+def test_trusted_proxies_are_addresses_or_networks_separated_by_commas() -> None:
+    settings = Settings.from_env({"AIRBNB_TRUSTED_PROXIES": " 10.0.0.1, 192.168.0.0/16,fd00::/8 ,"})
+    assert settings.trusted_proxies == ("10.0.0.1/32", "192.168.0.0/16", "fd00::/8")
