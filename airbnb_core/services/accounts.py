@@ -26,7 +26,6 @@ from airbnb_core.domain.users import (
     RefreshToken,
     TokenPair,
     User,
-    normalize_email,
     validate_email,
     validate_name,
     validate_password,
@@ -108,8 +107,11 @@ class Accounts:
 
         An operator action (the command line), never reachable through the API.
         """
+        errors: list[FieldError] = []
+        email = validate_email(cmd.email, errors)
+        raise_if_any(errors)
         with self._uow() as uow:
-            user = uow.users.get_by_email(normalize_email(cmd.email))
+            user = uow.users.get_by_email(email)
             if user is not None:
                 user.is_admin = True
                 uow.users.update(user)
@@ -124,8 +126,11 @@ class Accounts:
     def log_in(self, cmd: LogIn) -> TokenPair:
         """Exchange credentials for a token pair. Every failure looks the same to the caller."""
         self._count_attempt(cmd.client)
+        errors: list[FieldError] = []
+        email = validate_email(cmd.email, errors)
         with self._uow() as uow:
-            user = uow.users.get_by_email(normalize_email(cmd.email))
+            # An address no account could have (a NUL byte, say) is never sent to the database.
+            user = None if errors else uow.users.get_by_email(email)
             if user is None:
                 # Spend the same time as a real check so response timing does not reveal which emails exist.
                 self._hasher.verify(self._dummy_password_hash(), cmd.password)
