@@ -41,11 +41,13 @@ Feature: Accounts
     When someone presents Maria's first refresh token again
     Then they are refused because the token was already used
     And Maria's newest refresh token no longer works either
+    And Maria's access token no longer works
 
   Scenario: Signing out ends the session
     Given Maria is signed in
     When Maria signs out
     Then Maria's refresh token no longer works
+    And Maria's access token no longer works
 
   Scenario: A guest becomes a host
     Given Maria is signed in

@@ -112,6 +112,9 @@ class User:
     is_host: bool = False
     is_admin: bool = False
     is_active: bool = True
+    # Access tokens carry the version they were issued under; raising it ends every one of them.
+    # Repositories raise it atomically (``bump_session_version``); ``update`` never writes it.
+    session_version: int = 0
 
     def rename(self, name: str) -> None:
         errors: list[FieldError] = []

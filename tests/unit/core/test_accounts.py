@@ -229,6 +229,69 @@ def test_logout_ends_the_session_but_not_someone_elses(accounts: Accounts) -> No
     accounts.log_out(ann_user, ann.refresh_token)
     with pytest.raises(Unauthenticated):
         accounts.refresh(ann.refresh_token)
+    assert accounts.authenticate(bob.access_token).email == "bob@example.com"
+
+
+def revoked(accounts: Accounts, access_token: str) -> bool:
+    try:
+        accounts.authenticate(access_token)
+    except Unauthenticated as exc:
+        assert exc.code == "token_revoked"
+        return True
+    return False
+
+
+def test_logout_ends_every_access_token_at_once_and_other_devices_refresh(accounts: Accounts) -> None:
+    register(accounts)
+    phone = accounts.log_in(LogIn("ann@example.com", "correct horse"))
+    laptop = accounts.log_in(LogIn("ann@example.com", "correct horse"))
+
+    accounts.log_out(accounts.authenticate(phone.access_token), phone.refresh_token)
+
+    assert revoked(accounts, phone.access_token)
+    # Access tokens do not say which login they belong to, so the laptop's ends too ...
+    assert revoked(accounts, laptop.access_token)
+    # ... but its refresh token still works, and the access token it gets is good.
+    renewed = accounts.refresh(laptop.refresh_token)
+    assert accounts.authenticate(renewed.access_token).email == "ann@example.com"
+    with pytest.raises(Unauthenticated):
+        accounts.refresh(phone.refresh_token)
+
+
+def test_reusing_a_refresh_token_ends_every_access_token_too(accounts: Accounts) -> None:
+    register(accounts)
+    stolen = accounts.log_in(LogIn("ann@example.com", "correct horse"))
+    laptop = accounts.log_in(LogIn("ann@example.com", "correct horse"))
+    newer = accounts.refresh(stolen.refresh_token)
+    assert accounts.authenticate(newer.access_token)
+
+    with pytest.raises(Unauthenticated):
+        accounts.refresh(stolen.refresh_token)
+
+    assert revoked(accounts, stolen.access_token)
+    assert revoked(accounts, newer.access_token)
+    assert revoked(accounts, laptop.access_token)
+    assert accounts.authenticate(accounts.refresh(laptop.refresh_token).access_token)
+
+
+def test_a_password_change_ends_every_access_token_including_the_callers(accounts: Accounts) -> None:
+    register(accounts)
+    pair = accounts.log_in(LogIn("ann@example.com", "correct horse"))
+    ann = accounts.authenticate(pair.access_token)
+
+    accounts.update_profile(ann, UpdateProfile(password="new password!", current_password="correct horse"))
+
+    assert revoked(accounts, pair.access_token)
+    fresh = accounts.log_in(LogIn("ann@example.com", "new password!"))
+    assert accounts.authenticate(fresh.access_token).id == ann.id
+
+
+def test_a_profile_change_without_a_new_password_keeps_the_tokens(accounts: Accounts) -> None:
+    register(accounts)
+    pair = accounts.log_in(LogIn("ann@example.com", "correct horse"))
+    accounts.update_profile(accounts.authenticate(pair.access_token), UpdateProfile(name="Annie", is_host=True))
+    assert accounts.authenticate(pair.access_token).name == "Annie"
+    assert accounts.refresh(pair.refresh_token)
 
 
 def test_deactivated_user_cannot_log_in_refresh_or_use_a_token(accounts: Accounts) -> None:
