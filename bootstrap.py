@@ -46,6 +46,7 @@ class Settings:
     booking_hold_minutes: int = 15
     service_fee_rate: Decimal = Decimal("0.10")
     ephemeral_jwt_secret: bool = False
+    password_hash_concurrency: int | None = None  # None: the CPUs this process may use
 
     @property
     def production(self) -> bool:
@@ -90,6 +91,9 @@ class Settings:
             api_rate_limit=number("API_RATE_LIMIT", 600),
             booking_hold_minutes=number("BOOKING_HOLD_MINUTES", 15),
             service_fee_rate=fee_rate,
+            password_hash_concurrency=number("PASSWORD_HASH_CONCURRENCY", 1)
+            if text("PASSWORD_HASH_CONCURRENCY")
+            else None,
         )
         if settings.env not in ("development", "production", "test"):
             raise ConfigurationError("AIRBNB_ENV must be development, test or production")
@@ -124,7 +128,7 @@ class Container(containers.DeclarativeContainer):
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
 
     clock = providers.Singleton(SystemClock)
-    password_hasher = providers.Singleton(Argon2PasswordHasher)
+    password_hasher = providers.Singleton(Argon2PasswordHasher, max_concurrent=config.password_hash_concurrency)
     token_service = providers.Singleton(JwtTokenService, config.jwt_secret)
 
     redis_client = providers.Singleton(redis.Redis.from_url, config.redis_url, socket_timeout=2)

@@ -2,7 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from bootstrap import ConfigurationError, Settings
+from adapters.security.passwords import default_concurrency
+from bootstrap import ConfigurationError, Settings, build_container
 
 
 def test_defaults_are_the_embedded_development_setup() -> None:
@@ -33,8 +34,15 @@ def test_production_refuses_a_missing_or_short_jwt_secret() -> None:
         {"AIRBNB_SERVICE_FEE_RATE": "ten percent"},
         {"AIRBNB_SERVICE_FEE_RATE": "1.5"},
         {"AIRBNB_ENV": "staging"},
+        {"AIRBNB_PASSWORD_HASH_CONCURRENCY": "0"},
     ],
 )
 def test_nonsense_configuration_is_refused_with_the_variable_named(env: dict[str, str]) -> None:
     with pytest.raises(ConfigurationError, match="AIRBNB_"):
         Settings.from_env(env)
+
+
+def test_password_hashes_run_as_many_at_once_as_configured_or_one_per_cpu() -> None:
+    configured = build_container(Settings.from_env({"AIRBNB_PASSWORD_HASH_CONCURRENCY": "3"})).password_hasher()
+    default = build_container(Settings.from_env({})).password_hasher()
+    assert (configured.max_concurrent, default.max_concurrent) == (3, default_concurrency())
