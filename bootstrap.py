@@ -56,6 +56,7 @@ class Settings:
     graphql_introspection: bool = True
     trusted_proxies: tuple[str, ...] = ()  # unset: no proxy's X-Forwarded-* headers are believed
     ephemeral_jwt_secret: bool = False
+    password_hash_concurrency: int | None = None  # None: the CPUs this process may use
 
     @property
     def production(self) -> bool:
@@ -115,6 +116,9 @@ class Settings:
             # The schema's shape is a map for attackers; production hides it unless asked to show it.
             graphql_introspection=introspection in ("1", "true", "yes") if introspection else env_name != "production",
             trusted_proxies=proxies,
+            password_hash_concurrency=number("PASSWORD_HASH_CONCURRENCY", 1)
+            if text("PASSWORD_HASH_CONCURRENCY")
+            else None,
         )
         if settings.env not in ("development", "production", "test"):
             raise ConfigurationError("AIRBNB_ENV must be development, test or production")
@@ -153,7 +157,7 @@ class Container(containers.DeclarativeContainer):
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
 
     clock = providers.Singleton(SystemClock)
-    password_hasher = providers.Singleton(Argon2PasswordHasher)
+    password_hasher = providers.Singleton(Argon2PasswordHasher, max_concurrent=config.password_hash_concurrency)
     token_service = providers.Singleton(JwtTokenService, config.jwt_secret)
 
     redis_client = providers.Singleton(make_redis_client, config.redis_url)

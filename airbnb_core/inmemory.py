@@ -20,7 +20,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -36,7 +36,7 @@ from airbnb_core.domain.search import SearchCriteria, SortValue, ascending, sort
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import RefreshToken, User
 from airbnb_core.ports.payments import ProviderEvent, ProviderOutcome, ProviderPayment
-from airbnb_core.ports.security import PasswordHasher
+from airbnb_core.ports.security import AccessClaims, PasswordHasher
 from airbnb_core.ports.unit_of_work import UnitOfWork
 from airbnb_core.services import Accounts, Listings, Services
 
@@ -86,25 +86,26 @@ class ScryptPasswordHasher:
 
 
 class HmacTokenService:
-    """Compact HMAC-SHA256 signed access tokens carrying the user id and expiry."""
+    """Compact HMAC-SHA256 signed access tokens carrying the user id, session version and expiry."""
 
     def __init__(self, secret: bytes, ttl_seconds: int = 900) -> None:
         self._secret = secret
         self.access_token_ttl_seconds = ttl_seconds
 
-    def issue_access_token(self, user_id: uuid.UUID, now: datetime) -> str:
+    def issue_access_token(self, claims: AccessClaims, now: datetime) -> str:
         exp = int(now.timestamp()) + self.access_token_ttl_seconds
-        body = base64.urlsafe_b64encode(json.dumps({"sub": str(user_id), "exp": exp}).encode())
+        payload = {"sub": str(claims.user_id), "sv": claims.session_version, "exp": exp}
+        body = base64.urlsafe_b64encode(json.dumps(payload).encode())
         return f"{body.decode()}.{self._sign(body)}"
 
-    def verify_access_token(self, token: str, now: datetime) -> uuid.UUID:
+    def verify_access_token(self, token: str, now: datetime) -> AccessClaims:
         body, _, signature = token.encode().partition(b".")
         if not hmac.compare_digest(self._sign(body).encode(), signature):
             raise Unauthenticated("access token is invalid", code="invalid_token")
         claims = json.loads(base64.urlsafe_b64decode(body))  # signed by us, so well-formed
         if now.timestamp() >= claims["exp"]:
             raise Unauthenticated("access token has expired", code="token_expired")
-        return uuid.UUID(claims["sub"])
+        return AccessClaims(uuid.UUID(claims["sub"]), claims["sv"])
 
     def _sign(self, body: bytes) -> str:
         return hmac.new(self._secret, body, hashlib.sha256).hexdigest()
@@ -271,7 +272,17 @@ class InMemoryUserRepository:
     def add(self, user: User) -> None:
         self._t.put(user)
 
-    update = add
+    def update(self, user: User) -> None:
+        # Like the SQL repository: the version moves only through bump_session_version.
+        stored: User | None = self._t.get(user.id)
+        self._t.put(replace(user, session_version=stored.session_version) if stored else user)
+
+    def bump_session_version(self, user_id: uuid.UUID) -> int:
+        # Atomic because a unit of work holds the whole store until it ends.
+        user: User = self._t.get(user_id)
+        user.session_version += 1
+        self._t.put(user)
+        return user.session_version
 
     def get(self, user_id: uuid.UUID) -> User | None:
         result: User | None = self._t.get(user_id)

@@ -8,10 +8,16 @@ Feature: Accounts
     Then Maria sees her own profile with the email "maria@example.com"
     And Maria is not a host
 
-  Scenario: An email address can be used only once, whatever its case
-    Given Maria has an account with the email "maria@example.com"
-    When Tom signs up with the email "MARIA@example.com" and the password "another-secret-7"
+  Scenario Outline: An email address can be used only once, however it is typed
+    Given Maria has an account with the email "<registered>"
+    When Tom signs up with the email "<typed>" and the password "another-secret-7"
     Then Tom is told the email is already taken
+
+    Examples:
+      | registered         | typed               |
+      | maria@example.com  | MARIA@example.com   |
+      | maria@example.com  | ｍａｒｉａ@example.com |
+      | straße@example.com | STRASSE@example.com |
 
   Scenario: A wrong password and an unknown email are answered the same way
     Given Maria has an account with the email "maria@example.com"
@@ -35,11 +41,13 @@ Feature: Accounts
     When someone presents Maria's first refresh token again
     Then they are refused because the token was already used
     And Maria's newest refresh token no longer works either
+    And Maria's access token no longer works
 
   Scenario: Signing out ends the session
     Given Maria is signed in
     When Maria signs out
     Then Maria's refresh token no longer works
+    And Maria's access token no longer works
 
   Scenario: A guest becomes a host
     Given Maria is signed in

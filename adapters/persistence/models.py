@@ -79,6 +79,7 @@ class UserRow(Base):
     is_admin: Mapped[bool]
     is_active: Mapped[bool]
     created_at: Mapped[datetime]
+    session_version: Mapped[int] = mapped_column(server_default="0")
 
 
 class RefreshTokenRow(Base):

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from adapters.persistence.models import (
     SEARCH_VECTOR,
@@ -161,7 +162,27 @@ class SqlAlchemyUserRepository(_Repository):
         return {row.id: _user(row) for row in rows}
 
     def update(self, user: User) -> None:
-        self._session.merge(_to_row(UserRow, user))
+        # Merging leaves alone the attributes a row does not carry, so the version is kept out: written
+        # back as it was read, it would undo a bump that another transaction committed in between.
+        fields = {name: _column_value(getattr(user, name)) for name in _field_names(User) if name != "session_version"}
+        self._session.merge(UserRow(**fields))
+
+    def bump_session_version(self, user_id: uuid.UUID) -> int:
+        # Incremented by the database, not read and written back: of two concurrent bumps the second
+        # waits for the first's row lock (PostgreSQL) or write lock (SQLite) and adds one to its result.
+        version: int = self._session.execute(
+            sa.update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(session_version=UserRow.session_version + 1)
+            .returning(UserRow.session_version)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        # The ORM's own synchronization would add one to the value this session read, which another
+        # transaction may have moved since; a later get() in this unit of work sees the real one.
+        loaded = self._session.identity_map.get(self._session.identity_key(UserRow, user_id))
+        if loaded is not None:
+            set_committed_value(loaded, "session_version", version)
+        return version
 
     def list(self, *, limit: int, after: tuple[datetime, uuid.UUID] | None) -> list[User]:
         columns = (UserRow.created_at, UserRow.id)

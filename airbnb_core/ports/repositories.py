@@ -23,12 +23,19 @@ class UserRepository(Protocol):
     def get(self, user_id: uuid.UUID) -> User | None: ...
 
     def get_by_email(self, email: str) -> User | None:
-        """Look up by an already normalized (lower-case) email."""
+        """Look up by an already normalized email (``normalize_email``)."""
 
     def get_many(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, User]:
         """The users that exist among ``user_ids``, in one round trip."""
 
-    def update(self, user: User) -> None: ...
+    def update(self, user: User) -> None:
+        """Store the user's fields, except ``session_version``: only ``bump_session_version`` moves it."""
+
+    def bump_session_version(self, user_id: uuid.UUID) -> int:
+        """Add one to the user's session version in one atomic step and return the new value.
+
+        Two concurrent bumps both count, and a concurrent ``update`` cannot undo one.
+        """
 
     def list(self, *, limit: int, after: tuple[datetime, uuid.UUID] | None) -> list[User]:
         """Users ordered by ``(created_at, id)``, starting after the given key."""

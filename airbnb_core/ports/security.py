@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -17,10 +18,18 @@ class PasswordHasher(Protocol):
         """True when the hash was made with weaker parameters than the current ones."""
 
 
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """What an access token vouches for: a user, as of one of their session versions."""
+
+    user_id: uuid.UUID
+    session_version: int
+
+
 class TokenService(Protocol):
     access_token_ttl_seconds: int
 
-    def issue_access_token(self, user_id: uuid.UUID, now: datetime) -> str: ...
+    def issue_access_token(self, claims: AccessClaims, now: datetime) -> str: ...
 
-    def verify_access_token(self, token: str, now: datetime) -> uuid.UUID:
-        """The user id the token was issued to; raises ``Unauthenticated`` if invalid or expired."""
+    def verify_access_token(self, token: str, now: datetime) -> AccessClaims:
+        """The claims the token was issued with; raises ``Unauthenticated`` if invalid or expired."""

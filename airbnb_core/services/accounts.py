@@ -26,7 +26,6 @@ from airbnb_core.domain.users import (
     RefreshToken,
     TokenPair,
     User,
-    normalize_email,
     validate_email,
     validate_name,
     validate_password,
@@ -34,7 +33,7 @@ from airbnb_core.domain.users import (
 from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, CacheInvalidator
 from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.rate_limit import RateLimiter
-from airbnb_core.ports.security import PasswordHasher, TokenService
+from airbnb_core.ports.security import AccessClaims, PasswordHasher, TokenService
 from airbnb_core.ports.unit_of_work import UnitOfWork
 
 REFRESH_TOKEN_TTL = timedelta(days=30)
@@ -108,8 +107,11 @@ class Accounts:
 
         An operator action (the command line), never reachable through the API.
         """
+        errors: list[FieldError] = []
+        email = validate_email(cmd.email, errors)
+        raise_if_any(errors)
         with self._uow() as uow:
-            user = uow.users.get_by_email(normalize_email(cmd.email))
+            user = uow.users.get_by_email(email)
             if user is not None:
                 user.is_admin = True
                 uow.users.update(user)
@@ -124,8 +126,11 @@ class Accounts:
     def log_in(self, cmd: LogIn) -> TokenPair:
         """Exchange credentials for a token pair. Every failure looks the same to the caller."""
         self._count_attempt(cmd.client)
+        errors: list[FieldError] = []
+        email = validate_email(cmd.email, errors)
         with self._uow() as uow:
-            user = uow.users.get_by_email(normalize_email(cmd.email))
+            # An address no account could have (a NUL byte, say) is never sent to the database.
+            user = None if errors else uow.users.get_by_email(email)
             if user is None:
                 # Spend the same time as a real check so response timing does not reveal which emails exist.
                 self._hasher.verify(self._dummy_password_hash(), cmd.password)
@@ -135,7 +140,7 @@ class Accounts:
             if self._hasher.needs_rehash(user.password_hash):
                 user.password_hash = self._hasher.hash(cmd.password)
                 uow.users.update(user)
-            pair = self._start_session(uow, user.id, family_id=uuid.uuid4())
+            pair = self._start_session(uow, user, family_id=uuid.uuid4())
             uow.commit()
         return pair
 
@@ -148,6 +153,9 @@ class Accounts:
                 raise Unauthenticated("refresh token is invalid or expired", code="invalid_refresh_token")
             if not uow.refresh_tokens.mark_used(stored.id, now):
                 uow.refresh_tokens.revoke_family(stored.family_id, now)
+                # Whoever holds the leaked token may hold access tokens from it too; they cannot be told
+                # apart from the account's others, so all of them end (see ``log_out``).
+                uow.users.bump_session_version(stored.user_id)
                 uow.commit()
                 raise Unauthenticated(
                     "refresh token was already used; every session of this login has been revoked",
@@ -156,26 +164,35 @@ class Accounts:
             user = uow.users.get(stored.user_id)
             if user is None or not user.is_active:
                 raise Unauthenticated("account is not active", code="invalid_refresh_token")
-            pair = self._start_session(uow, user.id, family_id=stored.family_id)
+            pair = self._start_session(uow, user, family_id=stored.family_id)
             uow.commit()
         return pair
 
     def log_out(self, user: User, refresh_token: str) -> None:
-        """End the session the refresh token belongs to. Unknown or foreign tokens change nothing."""
+        """End the session the refresh token belongs to, and every access token of the user.
+
+        A refresh token that is unknown or someone else's revokes nothing.
+        """
         now = self._clock.now()
         with self._uow() as uow:
             stored = uow.refresh_tokens.get_by_hash(hash_refresh_token(refresh_token))
             if stored is not None and stored.user_id == user.id:
                 uow.refresh_tokens.revoke_family(stored.family_id, now)
-                uow.commit()
+            # Trade-off: an access token names its user, not its login, so the only way to end this
+            # device's token without a lookup per request is to end all of them. The user's other
+            # devices keep their refresh tokens, so their clients refresh once and carry on.
+            uow.users.bump_session_version(user.id)
+            uow.commit()
 
     def authenticate(self, access_token: str) -> User:
-        """The active user an access token speaks for."""
-        user_id = self._tokens.verify_access_token(access_token, self._clock.now())
+        """The active user an access token speaks for, unless their sessions were ended since it was issued."""
+        claims = self._tokens.verify_access_token(access_token, self._clock.now())
         with self._uow() as uow:
-            user = uow.users.get(user_id)
+            user = uow.users.get(claims.user_id)
         if user is None or not user.is_active:
             raise Unauthenticated("account is not active", code="invalid_token")
+        if user.session_version != claims.session_version:
+            raise Unauthenticated("access token was revoked; refresh the session or sign in", code="token_revoked")
         return user
 
     def update_profile(self, actor: User, cmd: UpdateProfile) -> User:
@@ -197,8 +214,10 @@ class Accounts:
                 if not self._hasher.verify(user.password_hash, cmd.current_password):
                     raise InvalidInput.field("current_password", "is incorrect")
                 user.password_hash = self._hasher.hash(cmd.password)
-                # A new password ends every other session.
+                # A new password ends every session, this one included: whoever knew the old password
+                # may hold tokens of any of them.
                 uow.refresh_tokens.revoke_all_for_user(user.id, now)
+                user.session_version = uow.users.bump_session_version(user.id)
             if cmd.is_host is True:
                 user.become_host()
             elif cmd.is_host is False and user.is_host:
@@ -240,6 +259,7 @@ class Accounts:
             user.deactivate(by=actor)
             uow.users.update(user)
             uow.refresh_tokens.revoke_all_for_user(user.id, now)
+            user.session_version = uow.users.bump_session_version(user.id)
             uow.commit()
         self._profiles_changed(SEARCH_SCOPE)  # a deactivated host's listings leave search too
         return user
@@ -263,13 +283,13 @@ class Accounts:
             is_host=cmd.is_host,
         )
 
-    def _start_session(self, uow: UnitOfWork, user_id: uuid.UUID, *, family_id: uuid.UUID) -> TokenPair:
+    def _start_session(self, uow: UnitOfWork, user: User, *, family_id: uuid.UUID) -> TokenPair:
         now = self._clock.now()
         opaque = secrets.token_urlsafe(32)
         uow.refresh_tokens.add(
             RefreshToken(
                 id=uuid.uuid4(),
-                user_id=user_id,
+                user_id=user.id,
                 family_id=family_id,
                 token_hash=hash_refresh_token(opaque),
                 issued_at=now,
@@ -277,7 +297,7 @@ class Accounts:
             )
         )
         return TokenPair(
-            access_token=self._tokens.issue_access_token(user_id, now),
+            access_token=self._tokens.issue_access_token(AccessClaims(user.id, user.session_version), now),
             refresh_token=opaque,
             expires_in=self._tokens.access_token_ttl_seconds,
         )

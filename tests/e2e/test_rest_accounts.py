@@ -24,7 +24,10 @@ def new_email() -> str:
 
 
 def signed_up(api: httpx.Client, **extra: Any) -> tuple[str, dict[str, Any], dict[str, str]]:
-    email = new_email()
+    return signed_up_as(api, new_email(), **extra)
+
+
+def signed_up_as(api: httpx.Client, email: str, **extra: Any) -> tuple[str, dict[str, Any], dict[str, str]]:
     created = api.post("/auth/register", json={"name": "Ana", "email": email, "password": "pass-word-1", **extra})
     assert created.status_code == 201, created.text
     tokens = api.post("/auth/login", json={"email": email, "password": "pass-word-1"}).json()
@@ -79,6 +82,65 @@ def test_reusing_a_rotated_refresh_token_revokes_the_family(api: httpx.Client) -
     assert_problem(
         api.post("/auth/refresh", json={"refresh_token": newer["refresh_token"]}), 401, "invalid_refresh_token"
     )
+
+
+def test_an_email_variant_is_taken_and_an_invisible_character_is_refused(api: httpx.Client) -> None:
+    tag = uuid.uuid4().hex[:12]
+    email, _, _ = signed_up_as(api, f"josé-{tag}@example.com")
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in email.upper())
+    for variant in (fullwidth, f"jose\u0301-{tag}@EXAMPLE.com"):
+        taken = api.post("/auth/register", json={"name": "Eve", "email": variant, "password": "pass-word-1"})
+        assert_problem(taken, 409, "email_taken")
+    assert api.post("/auth/login", json={"email": fullwidth, "password": "pass-word-1"}).status_code == 200
+
+    for invisible in ("\u200b", "\ufeff", "\x00"):
+        hidden = f"jos\u00e9{invisible}-{tag}@example.com"
+        refused = api.post("/auth/register", json={"name": "Eve", "email": hidden, "password": "pass-word-1"})
+        body = assert_problem(refused, 422, "invalid_input")
+        assert [e["field"] for e in body["errors"]] == ["email"]
+        wrong = api.post("/auth/login", json={"email": email, "password": "not-the-password"})
+        login = api.post("/auth/login", json={"email": hidden, "password": "pass-word-1"})
+        assert login.status_code == 401 and login.json() == wrong.json()
+
+
+def test_logout_ends_every_access_token_at_once_and_other_devices_refresh(api: httpx.Client) -> None:
+    email, phone, phone_auth = signed_up(api)
+    laptop = api.post("/auth/login", json={"email": email, "password": "pass-word-1"}).json()
+    laptop_auth = {"Authorization": f"Bearer {laptop['access_token']}"}
+    assert api.get("/users/me", headers=laptop_auth).status_code == 200
+
+    logout = api.post("/auth/logout", json={"refresh_token": phone["refresh_token"]}, headers=phone_auth)
+    assert logout.status_code == 204
+
+    assert_problem(api.get("/users/me", headers=phone_auth), 401, "token_revoked")
+    # The other device's access token ends too; its refresh token gets it a new one.
+    assert_problem(api.get("/users/me", headers=laptop_auth), 401, "token_revoked")
+    renewed = api.post("/auth/refresh", json={"refresh_token": laptop["refresh_token"]}).json()
+    me = api.get("/users/me", headers={"Authorization": f"Bearer {renewed['access_token']}"})
+    assert me.status_code == 200 and me.json()["email"] == email
+
+
+def test_a_password_change_ends_the_access_token_at_once(api: httpx.Client) -> None:
+    email, _, auth = signed_up(api)
+    changed = api.patch(
+        "/users/me", json={"password": "brand-new-pass", "current_password": "pass-word-1"}, headers=auth
+    )
+    assert changed.status_code == 200
+    assert_problem(api.get("/users/me", headers=auth), 401, "token_revoked")
+    fresh = api.post("/auth/login", json={"email": email, "password": "brand-new-pass"}).json()
+    assert api.get("/users/me", headers={"Authorization": f"Bearer {fresh['access_token']}"}).status_code == 200
+
+
+def test_reusing_a_refresh_token_ends_the_access_tokens_it_led_to(api: httpx.Client) -> None:
+    _, tokens, auth = signed_up(api)
+    newer = api.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).json()
+    newer_auth = {"Authorization": f"Bearer {newer['access_token']}"}
+    assert api.get("/users/me", headers=newer_auth).status_code == 200
+
+    api.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+
+    assert_problem(api.get("/users/me", headers=auth), 401, "token_revoked")
+    assert_problem(api.get("/users/me", headers=newer_auth), 401, "token_revoked")
 
 
 def test_wrong_password_and_unknown_email_answer_identically(api: httpx.Client) -> None:

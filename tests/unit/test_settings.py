@@ -2,7 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from bootstrap import ConfigurationError, Settings
+from adapters.security.passwords import default_concurrency
+from bootstrap import ConfigurationError, Settings, build_container
 
 
 def test_defaults_are_the_embedded_development_setup() -> None:
@@ -60,6 +61,7 @@ def test_cors_origins_are_a_list_of_origins_and_never_a_wildcard() -> None:
         {"AIRBNB_ENV": "staging"},
         {"AIRBNB_TRUSTED_PROXIES": "10.0.0.1, proxy.internal"},
         {"AIRBNB_TRUSTED_PROXIES": "10.0.0.0/33"},
+        {"AIRBNB_PASSWORD_HASH_CONCURRENCY": "0"},
     ],
 )
 def test_nonsense_configuration_is_refused_with_the_variable_named(env: dict[str, str]) -> None:
@@ -70,3 +72,9 @@ def test_nonsense_configuration_is_refused_with_the_variable_named(env: dict[str
 def test_trusted_proxies_are_addresses_or_networks_separated_by_commas() -> None:
     settings = Settings.from_env({"AIRBNB_TRUSTED_PROXIES": " 10.0.0.1, 192.168.0.0/16,fd00::/8 ,"})
     assert settings.trusted_proxies == ("10.0.0.1/32", "192.168.0.0/16", "fd00::/8")
+
+
+def test_password_hashes_run_as_many_at_once_as_configured_or_one_per_cpu() -> None:
+    configured = build_container(Settings.from_env({"AIRBNB_PASSWORD_HASH_CONCURRENCY": "3"})).password_hasher()
+    default = build_container(Settings.from_env({})).password_hasher()
+    assert (configured.max_concurrent, default.max_concurrent) == (3, default_concurrency())

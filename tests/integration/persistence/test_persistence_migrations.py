@@ -1,12 +1,25 @@
 from __future__ import annotations
 
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from adapters.persistence import create_engine, current_revision, downgrade, ping, upgrade
+from adapters.persistence import (
+    SqlAlchemyUnitOfWork,
+    create_engine,
+    current_revision,
+    downgrade,
+    make_session_factory,
+    ping,
+    upgrade,
+)
 from adapters.persistence.models import Base
+from airbnb_core.domain.users import normalize_email
 
 TABLES = {
     "users",
@@ -33,7 +46,7 @@ def test_upgrade_creates_every_table_on_an_empty_database(database_url: str) -> 
     assert current_revision(database_url) is None
     upgrade(database_url)
     assert _tables(database_url) == TABLES
-    assert current_revision(database_url) == "0002"
+    assert current_revision(database_url) == "0003"
 
 
 def test_downgrade_to_base_leaves_no_tables_and_upgrade_works_again(database_url: str) -> None:
@@ -129,3 +142,97 @@ def test_ping_succeeds_on_a_live_database_and_raises_on_an_unreachable_one(datab
     unreachable = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
     with pytest.raises(sa.exc.OperationalError):
         ping(unreachable)
+
+
+# The users table as revision 0002 left it, to write rows the way the application then did.
+USERS_0002 = sa.table(
+    "users",
+    sa.column("id", sa.Uuid()),
+    sa.column("name", sa.String()),
+    sa.column("email", sa.String()),
+    sa.column("password_hash", sa.String()),
+    sa.column("is_host", sa.Boolean()),
+    sa.column("is_admin", sa.Boolean()),
+    sa.column("is_active", sa.Boolean()),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+)
+
+
+def _insert_users_at_0002(url: str, *emails: str) -> list[uuid.UUID]:
+    """Users whose emails were normalized the old way (stripped, lower-cased), oldest first."""
+    ids = [uuid.uuid4() for _ in emails]
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    rows = [
+        {
+            "id": user_id,
+            "name": "Old",
+            "email": email.strip().lower(),
+            "password_hash": "scrypt$hash",
+            "is_host": False,
+            "is_admin": False,
+            "is_active": True,
+            "created_at": start + timedelta(minutes=n),
+        }
+        for n, (user_id, email) in enumerate(zip(ids, emails, strict=True))
+    ]
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.insert(USERS_0002), rows)
+    finally:
+        engine.dispose()
+    return ids
+
+
+def test_upgrade_to_0003_gives_existing_users_session_version_0_and_downgrade_removes_it(database_url: str) -> None:
+    upgrade(database_url, "0002")
+    [user_id] = _insert_users_at_0002(database_url, "ann@example.com")
+    upgrade(database_url, "0003")
+    engine = create_engine(database_url)
+    try:
+        with SqlAlchemyUnitOfWork(make_session_factory(engine)) as uow:
+            user = uow.users.get(user_id)
+            assert user is not None and user.session_version == 0
+            assert uow.users.bump_session_version(user_id) == 1
+            uow.commit()
+        downgrade(database_url, "0002")
+        columns = {column["name"] for column in sa.inspect(engine).get_columns("users")}
+    finally:
+        engine.dispose()
+    assert "session_version" not in columns and {"id", "email", "is_active"} <= columns
+    assert current_revision(database_url) == "0002"
+
+
+def test_upgrade_to_0003_refolds_stored_emails_and_the_older_account_keeps_a_shared_address(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    upgrade(database_url, "0002")
+    plain, fullwidth, strasse, strasse_sharp, decomposed = _insert_users_at_0002(
+        database_url,
+        "Ann@Example.com",
+        "ＢＯＢ@ｅｘａｍｐｌｅ．ｃｏｍ",
+        "strasse@example.com",
+        "Straße@example.com",  # newer, and the same address once folded
+        "Jose\u0301@example.com",
+    )
+    with caplog.at_level(logging.WARNING):
+        upgrade(database_url, "0003")
+
+    engine = create_engine(database_url)
+    try:
+        with SqlAlchemyUnitOfWork(make_session_factory(engine)) as uow:
+            found = {
+                typed: user.id if (user := uow.users.get_by_email(normalize_email(typed))) else None
+                for typed in ("ann@example.com", "ＢＯＢ@example.com", "José@example.com", "STRASSE@example.com")
+            }
+            kept = uow.users.get(strasse_sharp)
+    finally:
+        engine.dispose()
+    assert found == {
+        "ann@example.com": plain,
+        "ＢＯＢ@example.com": fullwidth,
+        "José@example.com": decomposed,
+        "STRASSE@example.com": strasse,
+    }
+    assert kept is not None and kept.email == "straße@example.com"
+    assert str(strasse_sharp) in caplog.text and "left as it was" in caplog.text

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, timedelta, timezone
 from decimal import Decimal
 
@@ -40,6 +41,41 @@ def test_an_updated_user_keeps_its_changes(store: Store) -> None:
         uow.commit()
     with store.uow() as uow:
         assert uow.users.get(user.id) == user
+
+
+def test_a_session_version_bump_is_seen_in_its_unit_of_work_and_update_does_not_undo_it(store: Store) -> None:
+    user = store.user()
+    assert user.session_version == 0
+    with store.uow() as uow:
+        loaded = uow.users.get(user.id)
+        assert loaded is not None
+        assert uow.users.bump_session_version(user.id) == 1
+        assert uow.users.bump_session_version(user.id) == 2
+        seen = uow.users.get(user.id)
+        loaded.rename("Ada King")
+        uow.users.update(loaded)  # still carries version 0
+        uow.commit()
+    with store.uow() as uow:
+        stored = uow.users.get(user.id)
+    assert seen is not None and seen.session_version == 2
+    assert stored is not None and (stored.name, stored.session_version) == ("Ada King", 2)
+
+
+def test_session_version_bumps_from_many_threads_all_count(store: Store) -> None:
+    user = store.user()
+
+    def bump() -> int:
+        with store.uow() as uow:
+            version = uow.users.bump_session_version(user.id)
+            uow.commit()
+        return version
+
+    with ThreadPoolExecutor(8) as pool:
+        versions = sorted(pool.map(lambda _: bump(), range(8)))
+    with store.uow() as uow:
+        stored = uow.users.get(user.id)
+    assert versions == list(range(1, 9))
+    assert stored is not None and stored.session_version == 8
 
 
 def test_users_are_listed_by_creation_time_then_id_starting_after_a_key(store: Store) -> None:

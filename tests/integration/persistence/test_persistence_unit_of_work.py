@@ -177,3 +177,31 @@ def test_of_two_concurrent_overlapping_bookings_exactly_one_is_kept(store: Store
 
     outcomes = _race(book, book)
     assert sorted(type(o).__name__ for o in outcomes) == ["Booking", "DatesUnavailable"]
+
+
+def test_two_concurrent_session_version_bumps_both_count_and_a_stale_update_undoes_neither(postgres_url: str) -> None:
+    upgrade(postgres_url)
+    engine = create_engine(postgres_url)
+    store = Store(engine)
+    user_id = store.user().id
+    both_read = threading.Barrier(2, timeout=10)
+
+    def log_out_everywhere_and_rename(name: str) -> int:
+        with store.uow() as uow:
+            user = uow.users.get(user_id)
+            assert user is not None and user.session_version == 0
+            both_read.wait()  # both transactions have read version 0
+            version = uow.users.bump_session_version(user_id)
+            user.rename(name)
+            uow.users.update(user)  # carries the version 0 it read
+            uow.commit()
+        return version
+
+    try:
+        outcomes = _race(lambda: log_out_everywhere_and_rename("A"), lambda: log_out_everywhere_and_rename("B"))
+        assert sorted(outcomes, key=str) == [1, 2]
+        with store.uow() as uow:
+            final = uow.users.get(user_id)
+        assert final is not None and final.session_version == 2 and final.name in ("A", "B")
+    finally:
+        engine.dispose()

@@ -80,6 +80,11 @@ def test_logging_out_ends_the_session(gql: GraphQLClient) -> None:
 
     assert gql(logout, token=pair["accessToken"], refreshToken=pair["refreshToken"]) == {"data": {"logout": True}}
     assert only_error(gql(REFRESH, refreshToken=pair["refreshToken"]))["extensions"]["code"] == "UNAUTHENTICATED"
+    # The access token ends with the session, not up to fifteen minutes later.
+    assert only_error(gql(ME, token=pair["accessToken"]))["extensions"] == {
+        "code": "UNAUTHENTICATED",
+        "reason": "token_revoked",
+    }
 
 
 def test_logging_out_requires_authentication(gql: GraphQLClient) -> None:
@@ -112,7 +117,9 @@ def test_changing_the_password_needs_the_current_one(gql: GraphQLClient) -> None
     assert wrong["extensions"]["fields"] == [{"field": "currentPassword", "message": "is incorrect"}]
     assert wrong["message"] == "currentPassword: is incorrect"
     assert "errors" not in changed
-    assert "errors" not in gql.login(password="another long one")
+    assert only_error(gql(ME, token=token))["extensions"]["reason"] == "token_revoked"
+    fresh = gql.login(password="another long one")
+    assert gql(ME, token=fresh["data"]["login"]["accessToken"])["data"]["me"]["email"] == "ann@example.com"
 
 
 def test_updating_me_requires_authentication(gql: GraphQLClient) -> None:
