@@ -15,6 +15,7 @@ import uvicorn
 
 import bootstrap
 from adapters.graphql import print_schema
+from adapters.http.headers import LOG_FORMAT, log_request_ids
 from adapters.persistence import upgrade
 from airbnb_core.domain.errors import DomainError
 from airbnb_core.services.accounts import RegisterUser
@@ -153,7 +154,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_request_ids()
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     args = parser().parse_args(argv)
     args.run(args)
 

@@ -19,7 +19,7 @@ from adapters.http.auth import provide_current_user
 from adapters.http.bodies import decode_body_strictly
 from adapters.http.caching import CachedReads, ResponseCache
 from adapters.http.docs import ScalarPage, SwaggerPage, docs_router
-from adapters.http.headers import RequestIdMiddleware, add_response_headers
+from adapters.http.headers import RequestIdMiddleware, add_response_headers, log_request_ids
 from adapters.http.openapi import ClosedRequestBodies
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.properties import PropertyController
@@ -56,6 +56,7 @@ class HttpDependencies:
 
 def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> Litestar:
     settings = settings or HttpSettings()
+    log_request_ids()
     api = Router(path=API_PREFIX, route_handlers=[AuthController, UserController, PropertyController])
     prometheus = PrometheusConfig(app_name="airbnb", prefix="airbnb", group_path=True, exclude=["^/metrics$"])
     middleware: list[Any] = [RequestIdMiddleware(), prometheus.middleware]

@@ -74,9 +74,19 @@ def _allowed_methods(scope: Scope) -> str:
     return ", ".join(sorted(methods | {"OPTIONS"}))
 
 
-class RequestIdLogFilter(logging.Filter):
-    """Adds ``request_id`` to every record, so a log format can name the request a line belongs to."""
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 
-    def filter(self, record: logging.LogRecord) -> bool:
+
+def log_request_ids() -> None:
+    """Give every log record a ``request_id`` (``-`` outside a request), so ``LOG_FORMAT`` can name it."""
+    make_record = logging.getLogRecordFactory()
+    if getattr(make_record, "adds_request_id", False):
+        return
+
+    def record_with_request_id(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
         record.request_id = current_request_id.get()
-        return True
+        return record
+
+    record_with_request_id.adds_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(record_with_request_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from adapters.persistence import upgrade
+from tests.support.server import free_port
 from tests.support.stack import LiveServer, live_server, production_like_settings
 
 
@@ -84,3 +86,17 @@ def test_development_keeps_introspection_and_suggestions(live_server: LiveServer
     assert "Did you mean 'me'?" in typo
     schema = httpx.post(live_server.url + "/graphql", json={"query": "{ __schema { queryType { name } } }"})
     assert schema.json()["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+def test_log_lines_name_the_request_they_belong_to(sqlite_url: str) -> None:
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("adapters.http.system")
+    logger.addHandler(handler)
+    try:
+        with sqlite_server(sqlite_url, redis_url=f"redis://127.0.0.1:{free_port()}/0") as server:
+            assert httpx.get(server.url + "/ready", headers={"X-Request-ID": "probe-42"}).status_code == 503
+    finally:
+        logger.removeHandler(handler)
+    assert [getattr(r, "request_id", None) for r in records if "redis" in r.getMessage()] == ["probe-42"]
