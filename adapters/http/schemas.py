@@ -18,6 +18,7 @@ from adapters.http.inputs import (
     Latitude,
     Longitude,
     MinorUnits,
+    NewEmail,
     NewPassword,
     Nights,
     Password,
@@ -45,7 +46,7 @@ class Request(Struct, forbid_unknown_fields=True, kw_only=True):
 
 class UserCreate(Request):
     name: Name
-    email: Email
+    email: NewEmail
     password: NewPassword
     is_host: bool = False
 
