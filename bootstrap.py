@@ -18,6 +18,7 @@ from dependency_injector import containers, providers
 from litestar import Litestar
 
 from adapters.cache import (
+    InMemoryResponseCache,
     RedisCircuitBreaker,
     RedisRateLimiter,
     RedisResponseCache,
@@ -29,7 +30,7 @@ from adapters.http.app import HttpDependencies, HttpSettings, create_app
 from adapters.http.headers import LOG_FORMAT, log_request_ids
 from adapters.persistence import POOL_SIZE, SqlAlchemyUnitOfWork, create_engine, make_session_factory, ping
 from adapters.security import Argon2PasswordHasher, JwtTokenService
-from airbnb_core.inmemory import InMemoryCache, InMemoryRateLimiter, SystemClock
+from airbnb_core.inmemory import InMemoryRateLimiter, SystemClock
 from airbnb_core.services import Accounts, Listings, Services
 
 DEFAULT_DATABASE_URL = "sqlite:///./airbnb.db"
@@ -177,7 +178,7 @@ class Container(containers.DeclarativeContainer):
 
     cache = providers.Selector(
         config.shared_state,
-        memory=providers.Singleton(InMemoryCache),
+        memory=providers.Singleton(InMemoryResponseCache),
         redis=providers.Singleton(RedisResponseCache, redis_client, async_redis_client, breaker=redis_breaker),
     )
 

@@ -30,9 +30,9 @@ from airbnb_core.domain.users import (
     validate_name,
     validate_password,
 )
-from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, CacheInvalidator
+from airbnb_core.ports.cache import NO_CACHE, PROFILES_SCOPE, SEARCH_SCOPE, CacheInvalidator
 from airbnb_core.ports.clock import Clock
-from airbnb_core.ports.rate_limit import RateLimiter
+from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
 from airbnb_core.ports.security import AccessClaims, PasswordHasher, TokenService
 from airbnb_core.ports.unit_of_work import UnitOfWork
 
@@ -77,8 +77,8 @@ class Accounts:
         tokens: TokenService,
         clock: Clock,
         *,
-        limiter: RateLimiter | None = None,
-        cache: CacheInvalidator | None = None,
+        limiter: RateLimiter = UNLIMITED,
+        cache: CacheInvalidator = NO_CACHE,
         attempts_per_minute: int = 10,
         refresh_token_ttl: timedelta = REFRESH_TOKEN_TTL,
     ) -> None:
@@ -265,8 +265,7 @@ class Accounts:
         return user
 
     def _profiles_changed(self, *more_scopes: str) -> None:
-        if self._cache is not None:
-            self._cache.invalidate(PROFILES_SCOPE, *more_scopes)
+        self._cache.invalidate(PROFILES_SCOPE, *more_scopes)
 
     def _new_user(self, cmd: RegisterUser) -> User:
         errors: list[FieldError] = []
@@ -304,8 +303,6 @@ class Accounts:
 
     def _count_attempt(self, client: str) -> None:
         """Sign-ups and log-ins are limited per client, which blunts password guessing."""
-        if self._limiter is None:
-            return
         wait = self._limiter.hit(f"auth:{client}", limit=self._attempts_per_minute, window_seconds=60)
         if wait is not None:
             raise RateLimited("too many sign-in attempts; try again later", retry_after_seconds=wait)

@@ -15,7 +15,7 @@ from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.search import SearchCriteria, decode_position, encode_position
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
-from airbnb_core.ports.cache import SEARCH_SCOPE, CacheInvalidator, property_scope
+from airbnb_core.ports.cache import NO_CACHE, SEARCH_SCOPE, CacheInvalidator, property_scope
 from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.unit_of_work import UnitOfWork
 
@@ -96,7 +96,7 @@ def _normalized_amenities(amenities: tuple[str, ...]) -> tuple[str, ...]:
 
 
 class Listings:
-    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, cache: CacheInvalidator | None = None) -> None:
+    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, cache: CacheInvalidator = NO_CACHE) -> None:
         self._uow = uow
         self._clock = clock
         self._cache = cache
@@ -220,8 +220,7 @@ class Listings:
         return place
 
     def _changed(self, property_id: uuid.UUID) -> None:
-        if self._cache is not None:
-            self._cache.invalidate(property_scope(property_id), SEARCH_SCOPE)
+        self._cache.invalidate(property_scope(property_id), SEARCH_SCOPE)
 
 
 def _visible(uow: UnitOfWork, property_id: uuid.UUID, viewer: User | None = None) -> PropertyDetails:

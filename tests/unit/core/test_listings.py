@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from adapters.cache import InMemoryResponseCache
 from airbnb_core.domain.bookings import Booking, BookingStatus
 from airbnb_core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from airbnb_core.domain.reviews import Review
@@ -26,7 +27,8 @@ NOW = datetime(2030, 3, 1, 12, tzinfo=UTC)
 
 @pytest.fixture
 def platform() -> InMemoryPlatform:
-    return in_memory_platform(FixedClock(NOW), ScryptPasswordHasher(n=2**8))
+    # The web edge's in-process cache, to show which cached answers each write makes unreachable.
+    return in_memory_platform(FixedClock(NOW), ScryptPasswordHasher(n=2**8), cache=InMemoryResponseCache())
 
 
 def person(platform: InMemoryPlatform, name: str, *, host: bool = False) -> User:
