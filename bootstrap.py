@@ -31,7 +31,7 @@ from adapters.http.headers import LOG_FORMAT, log_request_ids
 from adapters.persistence import POOL_SIZE, SqlAlchemyUnitOfWork, create_engine, make_session_factory, ping
 from adapters.security import Argon2PasswordHasher, JwtTokenService
 from airbnb_core.inmemory import InMemoryRateLimiter, SystemClock
-from airbnb_core.services import Accounts, Listings, Services
+from airbnb_core.services import build_services
 
 DEFAULT_DATABASE_URL = "sqlite:///./airbnb.db"
 
@@ -182,18 +182,16 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(RedisResponseCache, redis_client, async_redis_client, breaker=redis_breaker),
     )
 
-    accounts = providers.Singleton(
-        Accounts,
-        uow=unit_of_work.provider,
+    services = providers.Singleton(
+        build_services,
+        unit_of_work.provider,
+        clock=clock,
         hasher=password_hasher,
         tokens=token_service,
-        clock=clock,
-        limiter=rate_limiter,
         cache=cache,
+        limiter=rate_limiter,
         attempts_per_minute=config.login_rate_limit,
     )
-    listings = providers.Singleton(Listings, uow=unit_of_work.provider, clock=clock, cache=cache)
-    services = providers.Singleton(Services, accounts=accounts, listings=listings)
 
 
 def build_container(settings: Settings) -> Container:

@@ -4,29 +4,31 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal
 
-from airbnb_core.inmemory.clock import FixedClock, SystemClock
+from airbnb_core.inmemory.clock import SystemClock
 from airbnb_core.inmemory.notifications import RecordingNotifier
 from airbnb_core.inmemory.payments import FakePaymentGateway
 from airbnb_core.inmemory.security import HmacTokenService, ScryptPasswordHasher
 from airbnb_core.inmemory.store import InMemoryStore, InMemoryUnitOfWork
 from airbnb_core.ports.cache import NO_CACHE, CacheInvalidator
-from airbnb_core.ports.security import PasswordHasher
-from airbnb_core.services import Accounts, Listings, Services
+from airbnb_core.ports.clock import Clock
+from airbnb_core.ports.notifications import Notifier
+from airbnb_core.ports.payments import PaymentGateway
+from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
+from airbnb_core.ports.security import PasswordHasher, TokenService
+from airbnb_core.services import Accounts, Listings, Services, build_services
 
 
-@dataclass
+@dataclass(frozen=True)
 class InMemoryPlatform:
-    """The core wired to in-memory adapters: what a script imports to use the platform directly."""
+    """The use cases over one in-memory store, and the ports they were given, for tests to look into."""
 
     store: InMemoryStore
-    clock: SystemClock | FixedClock
-    notifier: RecordingNotifier
-    payments: FakePaymentGateway
+    clock: Clock
+    notifier: Notifier
+    gateway: PaymentGateway
     cache: CacheInvalidator
     services: Services
-    service_fee_rate: Decimal = Decimal("0.10")
 
     @property
     def accounts(self) -> Accounts:
@@ -38,20 +40,32 @@ class InMemoryPlatform:
 
 
 def in_memory_platform(
-    clock: SystemClock | FixedClock | None = None,
-    password_hasher: PasswordHasher | None = None,
+    *,
+    clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
+    tokens: TokenService | None = None,
+    gateway: PaymentGateway | None = None,
+    notifier: Notifier | None = None,
     cache: CacheInvalidator = NO_CACHE,
+    limiter: RateLimiter = UNLIMITED,
+    attempts_per_minute: int = 10,
+    store: InMemoryStore | None = None,
 ) -> InMemoryPlatform:
-    store = InMemoryStore()
+    """The platform on the given ports, in-memory ones for those not given.
+
+    Nothing is cached and no attempt is limited unless a cache or a limiter is given.
+    """
+    store = store if store is not None else InMemoryStore()
     clock = clock or SystemClock()
-    accounts = Accounts(
-        uow=lambda: InMemoryUnitOfWork(store),
-        hasher=password_hasher or ScryptPasswordHasher(),
-        tokens=HmacTokenService(secrets.token_bytes(32)),
+    services = build_services(
+        lambda: InMemoryUnitOfWork(store),
         clock=clock,
+        hasher=hasher or ScryptPasswordHasher(),
+        tokens=tokens or HmacTokenService(secrets.token_bytes(32)),
         cache=cache,
+        limiter=limiter,
+        attempts_per_minute=attempts_per_minute,
     )
-    listings = Listings(uow=lambda: InMemoryUnitOfWork(store), clock=clock, cache=cache)
     return InMemoryPlatform(
-        store, clock, RecordingNotifier(), FakePaymentGateway(), cache, Services(accounts, listings)
+        store, clock, notifier or RecordingNotifier(), gateway or FakePaymentGateway(), cache, services
     )

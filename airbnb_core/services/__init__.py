@@ -1,9 +1,15 @@
-"""The use cases, grouped by capability, and the bundle the edges (REST, GraphQL, scripts) receive."""
+"""The use cases, grouped by capability; the bundle the edges (REST, GraphQL, scripts) receive; its one builder."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from airbnb_core.ports.cache import NO_CACHE, CacheInvalidator
+from airbnb_core.ports.clock import Clock
+from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
+from airbnb_core.ports.security import PasswordHasher, TokenService
+from airbnb_core.ports.unit_of_work import UnitOfWork
 from airbnb_core.services.accounts import Accounts
 from airbnb_core.services.listings import Listings
 
@@ -14,4 +20,27 @@ class Services:
     listings: Listings
 
 
-__all__ = ["Accounts", "Listings", "Services"]
+def build_services(
+    uow: Callable[[], UnitOfWork],
+    *,
+    clock: Clock,
+    hasher: PasswordHasher,
+    tokens: TokenService,
+    cache: CacheInvalidator = NO_CACHE,
+    limiter: RateLimiter = UNLIMITED,
+    attempts_per_minute: int = 10,
+) -> Services:
+    """Every use case, wired to the given ports: the only place that constructs them.
+
+    ``bootstrap.py`` calls it with the production adapters, ``in_memory_platform`` with in-memory ones,
+    and tests with whatever they put under test.
+    """
+    return Services(
+        accounts=Accounts(
+            uow, hasher, tokens, clock, limiter=limiter, cache=cache, attempts_per_minute=attempts_per_minute
+        ),
+        listings=Listings(uow, clock, cache),
+    )
+
+
+__all__ = ["Accounts", "Listings", "Services", "build_services"]

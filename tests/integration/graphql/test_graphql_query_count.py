@@ -18,8 +18,9 @@ from airbnb_core.domain.bookings import Booking, BookingStatus
 from airbnb_core.domain.properties import Property
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.users import User
-from airbnb_core.inmemory import HmacTokenService, ScryptPasswordHasher, SystemClock
-from airbnb_core.services import Accounts, Listings, Services
+from airbnb_core.inmemory import SystemClock
+from airbnb_core.services import Services
+from tests.support.services import services_on
 
 PROPERTIES = 60
 HOSTS = 4
@@ -45,13 +46,7 @@ def engine(postgres_url: str) -> Iterator[sa.Engine]:
 @pytest.fixture
 def services(engine: sa.Engine) -> Services:
     sessions = make_session_factory(engine)
-
-    def uow() -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(sessions)
-
-    clock = SystemClock()
-    accounts = Accounts(uow, hasher=ScryptPasswordHasher(n=2**8), tokens=HmacTokenService(b"k" * 32), clock=clock)
-    return Services(accounts, Listings(uow, clock))
+    return services_on(lambda: SqlAlchemyUnitOfWork(sessions), clock=SystemClock())
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
 from airbnb_core.inmemory import FixedClock, InMemoryStore, InMemoryUnitOfWork
 from airbnb_core.services.listings import Listings
+from tests.support.services import services_on
 
 
 @contextmanager
@@ -64,7 +65,7 @@ class Catalogue:
 
     def listings(self) -> Listings:
         sessions = make_session_factory(self.engine)
-        return Listings(uow=lambda: SqlAlchemyUnitOfWork(sessions), clock=FixedClock(NOW))
+        return services_on(lambda: SqlAlchemyUnitOfWork(sessions), clock=FixedClock(NOW)).listings
 
     def search(
         self, criteria: SearchCriteria, after: tuple[SortValue, uuid.UUID] | None = None, limit: int = 100

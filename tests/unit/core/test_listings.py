@@ -28,7 +28,7 @@ NOW = datetime(2030, 3, 1, 12, tzinfo=UTC)
 @pytest.fixture
 def platform() -> InMemoryPlatform:
     # The web edge's in-process cache, to show which cached answers each write makes unreachable.
-    return in_memory_platform(FixedClock(NOW), ScryptPasswordHasher(n=2**8), cache=InMemoryResponseCache())
+    return in_memory_platform(clock=FixedClock(NOW), hasher=ScryptPasswordHasher(n=2**8), cache=InMemoryResponseCache())
 
 
 def person(platform: InMemoryPlatform, name: str, *, host: bool = False) -> User:
