@@ -168,7 +168,7 @@ class ListingQueries(graphene.ObjectType):
     @staticmethod
     def resolve_property(root: None, info: graphene.ResolveInfo, id: str) -> DomainProperty:
         context = context_of(info)
-        details = context.listings.details(parse_id(id, "id"), viewer=context.viewer())
+        details = context.services.listings.details(parse_id(id, "id"), viewer=context.viewer())
         context.loaders.users.prime(details.host.id, details.host)
         return _returned(info, details.place)
 
@@ -177,7 +177,7 @@ class ListingQueries(graphene.ObjectType):
         root: None, info: graphene.ResolveInfo, sort: SearchSort, limit: int, cursor: str | None = None, **filters: Any
     ) -> Page[DomainProperty]:
         context = context_of(info)
-        page = context.listings.search(_criteria(sort, **filters), limit=limit, cursor=cursor)
+        page = context.services.listings.search(_criteria(sort, **filters), limit=limit, cursor=cursor)
         context.loaders.returned(page.items)
         return page
 
@@ -186,7 +186,7 @@ class ListingQueries(graphene.ObjectType):
         root: None, info: graphene.ResolveInfo, property_id: str, limit: int, cursor: str | None = None
     ) -> Page[DomainReview]:
         context = context_of(info)
-        page = context.listings.reviews(parse_id(property_id, "property_id"), limit=limit, cursor=cursor)
+        page = context.services.listings.reviews(parse_id(property_id, "property_id"), limit=limit, cursor=cursor)
         for entry in page.items:
             if entry.author is not None:
                 context.loaders.users.prime(entry.author.id, entry.author)
@@ -302,7 +302,7 @@ class CreateProperty(graphene.Mutation):
     @staticmethod
     def mutate(root: None, info: graphene.ResolveInfo, input: dict[str, Any]) -> DomainProperty:
         draft = PropertyDraft(**_core_fields(input))
-        return _returned(info, context_of(info).listings.create(require_user(info), draft))
+        return _returned(info, context_of(info).services.listings.create(require_user(info), draft))
 
 
 class UpdateProperty(graphene.Mutation):
@@ -317,7 +317,7 @@ class UpdateProperty(graphene.Mutation):
     @staticmethod
     def mutate(root: None, info: graphene.ResolveInfo, id: str, input: dict[str, Any]) -> DomainProperty:
         changes = PropertyChanges(**_core_fields(input))
-        place = context_of(info).listings.update(require_user(info), parse_id(id, "id"), changes)
+        place = context_of(info).services.listings.update(require_user(info), parse_id(id, "id"), changes)
         return _returned(info, place)
 
 
@@ -331,7 +331,7 @@ class DeleteProperty(graphene.Mutation):
 
     @staticmethod
     def mutate(root: None, info: graphene.ResolveInfo, id: str) -> bool:
-        context_of(info).listings.deactivate(require_user(info), parse_id(id, "id"))
+        context_of(info).services.listings.deactivate(require_user(info), parse_id(id, "id"))
         return True
 
 

@@ -16,7 +16,7 @@ from airbnb_core.ports.notifications import Notifier
 from airbnb_core.ports.payments import PaymentGateway
 from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
 from airbnb_core.ports.security import PasswordHasher, TokenService
-from airbnb_core.services import Accounts, Listings, Services, build_services
+from airbnb_core.services import Services, build_services
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,6 @@ class InMemoryPlatform:
     gateway: PaymentGateway
     cache: CacheInvalidator
     services: Services
-
-    @property
-    def accounts(self) -> Accounts:
-        return self.services.accounts
-
-    @property
-    def listings(self) -> Listings:
-        return self.services.listings
 
 
 def in_memory_platform(

@@ -112,8 +112,8 @@ class CoreDriver:
 
     def __init__(self, platform: InMemoryPlatform) -> None:
         self._platform = platform
-        self._accounts = platform.accounts
-        self._listings = platform.listings
+        self._accounts = platform.services.accounts
+        self._listings = platform.services.listings
 
     def _call(self, fn: Any, *args: Any) -> Outcome:
         try:
