@@ -6,13 +6,14 @@ import copy
 import re
 import threading
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from airbnb_core.domain.bookings import ACTIVE_STATUSES, Booking
 from airbnb_core.domain.errors import Conflict, DatesUnavailable, EmailTaken
+from airbnb_core.domain.events import OutboxMessage
 from airbnb_core.domain.payments import Payment
 from airbnb_core.domain.properties import Property
 from airbnb_core.domain.reviews import Review
@@ -32,6 +33,7 @@ class InMemoryStore:
     bookings: dict[uuid.UUID, Booking] = field(default_factory=dict)
     payments: dict[uuid.UUID, Payment] = field(default_factory=dict)
     reviews: dict[uuid.UUID, Review] = field(default_factory=dict)
+    outbox: list[OutboxMessage] = field(default_factory=list)  # oldest first
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 
@@ -271,6 +273,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._store = store
 
     def __enter__(self) -> InMemoryUnitOfWork:
+        super().__enter__()
         self._store.lock.acquire()
         self._tables = {name: _Table(getattr(self._store, name)) for name in _TABLES}
         self.users = InMemoryUserRepository(self._tables["users"])
@@ -287,13 +290,14 @@ class InMemoryUnitOfWork(UnitOfWork):
         finally:
             self._store.lock.release()
 
-    def commit(self) -> None:
+    def _commit(self, outbox: Sequence[OutboxMessage]) -> None:
         self._check_constraints()
         for name, table in self._tables.items():
             setattr(self._store, name, table.rows)
             table.rows = dict(table.rows)
+        self._store.outbox = [*self._store.outbox, *outbox]
 
-    def rollback(self) -> None:
+    def _rollback(self) -> None:
         self._tables = {name: _Table(getattr(self._store, name)) for name in _TABLES}
 
     def _check_constraints(self) -> None:

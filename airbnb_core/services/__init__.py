@@ -11,6 +11,7 @@ from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
 from airbnb_core.ports.security import PasswordHasher, TokenService
 from airbnb_core.ports.unit_of_work import UnitOfWork
 from airbnb_core.services.accounts import Accounts
+from airbnb_core.services.handlers import after_commit_handlers
 from airbnb_core.services.listings import Listings
 
 
@@ -32,14 +33,24 @@ def build_services(
 ) -> Services:
     """Every use case, wired to the given ports: the only place that constructs them.
 
+    Their units of work date outbox messages by ``clock`` and, after each commit, run the handlers of
+    ``services.handlers`` (which forget the cached answers the change made stale).
+
     ``bootstrap.py`` calls it with the production adapters, ``in_memory_platform`` with in-memory ones,
     and tests with whatever they put under test.
     """
+    handlers = after_commit_handlers(cache=cache)
+
+    def unit_of_work() -> UnitOfWork:
+        opened = uow()
+        opened.clock, opened.handlers = clock, handlers
+        return opened
+
     return Services(
         accounts=Accounts(
-            uow, hasher, tokens, clock, limiter=limiter, cache=cache, attempts_per_minute=attempts_per_minute
+            unit_of_work, hasher, tokens, clock, limiter=limiter, attempts_per_minute=attempts_per_minute
         ),
-        listings=Listings(uow, clock, cache),
+        listings=Listings(unit_of_work, clock),
     )
 
 

@@ -21,6 +21,7 @@ from airbnb_core.domain.errors import (
     Unauthenticated,
     raise_if_any,
 )
+from airbnb_core.domain.events import ProfileChanged, UserDeactivated
 from airbnb_core.domain.pagination import Page, check_limit, decode_time_key, encode_time_key
 from airbnb_core.domain.users import (
     RefreshToken,
@@ -30,7 +31,6 @@ from airbnb_core.domain.users import (
     validate_name,
     validate_password,
 )
-from airbnb_core.ports.cache import NO_CACHE, PROFILES_SCOPE, SEARCH_SCOPE, CacheInvalidator
 from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
 from airbnb_core.ports.security import AccessClaims, PasswordHasher, TokenService
@@ -78,13 +78,11 @@ class Accounts:
         clock: Clock,
         *,
         limiter: RateLimiter = UNLIMITED,
-        cache: CacheInvalidator = NO_CACHE,
         attempts_per_minute: int = 10,
         refresh_token_ttl: timedelta = REFRESH_TOKEN_TTL,
     ) -> None:
         self._uow = uow
         self._limiter = limiter
-        self._cache = cache
         self._attempts_per_minute = attempts_per_minute
         self._hasher = hasher
         self._tokens = tokens
@@ -225,9 +223,9 @@ class Accounts:
                     raise Conflict("deactivate your listings before you stop hosting", code="has_listings")
                 user.is_host = False
             uow.users.update(user)
+            if cmd.name is not None or cmd.is_host is not None:
+                uow.record(ProfileChanged(user.id))
             uow.commit()
-        if cmd.name is not None or cmd.is_host is not None:
-            self._profiles_changed()
         return user
 
     def public_profile(self, user_id: uuid.UUID) -> User:
@@ -260,12 +258,9 @@ class Accounts:
             uow.users.update(user)
             uow.refresh_tokens.revoke_all_for_user(user.id, now)
             user.session_version = uow.users.bump_session_version(user.id)
+            uow.record(UserDeactivated(user.id))
             uow.commit()
-        self._profiles_changed(SEARCH_SCOPE)  # a deactivated host's listings leave search too
         return user
-
-    def _profiles_changed(self, *more_scopes: str) -> None:
-        self._cache.invalidate(PROFILES_SCOPE, *more_scopes)
 
     def _new_user(self, cmd: RegisterUser) -> User:
         errors: list[FieldError] = []

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from airbnb_core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from airbnb_core.domain.events import ListingChanged
 from airbnb_core.domain.pagination import Page, check_limit, decode_time_key, encode_time_key
 from airbnb_core.domain.properties import AMENITIES, CancellationPolicy, Property
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.search import SearchCriteria, decode_position, encode_position
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
-from airbnb_core.ports.cache import NO_CACHE, SEARCH_SCOPE, CacheInvalidator, property_scope
 from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.unit_of_work import UnitOfWork
 
@@ -96,10 +96,9 @@ def _normalized_amenities(amenities: tuple[str, ...]) -> tuple[str, ...]:
 
 
 class Listings:
-    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, cache: CacheInvalidator = NO_CACHE) -> None:
+    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
-        self._cache = cache
 
     def create(self, actor: User, draft: PropertyDraft) -> Property:
         if not actor.is_host and not actor.is_admin:
@@ -113,8 +112,8 @@ class Listings:
         place.validate()
         with self._uow() as uow:
             uow.properties.add(place)
+            uow.record(ListingChanged(place.id))
             uow.commit()
-        self._changed(place.id)
         return place
 
     def update(self, actor: User, property_id: uuid.UUID, changes: PropertyChanges) -> Property:
@@ -136,8 +135,8 @@ class Listings:
             place.validate()
             place.updated_at = now
             uow.properties.update(place)
+            uow.record(ListingChanged(place.id))
             uow.commit()
-        self._changed(property_id)
         return place
 
     def deactivate(self, actor: User, property_id: uuid.UUID) -> None:
@@ -149,8 +148,8 @@ class Listings:
             place.is_active = False
             place.updated_at = now
             uow.properties.update(place)
+            uow.record(ListingChanged(place.id))
             uow.commit()
-        self._changed(property_id)
 
     def details(self, property_id: uuid.UUID, viewer: User | None = None) -> PropertyDetails:
         """A listing with its host. Inactive listings are visible only to their host and administrators."""
@@ -218,9 +217,6 @@ class Listings:
         if not _may_manage(actor, place):
             raise Forbidden("only the property's host may change it")
         return place
-
-    def _changed(self, property_id: uuid.UUID) -> None:
-        self._cache.invalidate(property_scope(property_id), SEARCH_SCOPE)
 
 
 def _visible(uow: UnitOfWork, property_id: uuid.UUID, viewer: User | None = None) -> PropertyDetails:
