@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 import anyio.to_thread
@@ -30,6 +31,7 @@ from adapters.http.app import HttpDependencies, HttpSettings, create_app
 from adapters.http.headers import LOG_FORMAT, log_request_ids
 from adapters.persistence import POOL_SIZE, SqlAlchemyUnitOfWork, create_engine, make_session_factory, ping
 from adapters.security import Argon2PasswordHasher, JwtTokenService
+from airbnb_core.domain.bookings import BookingTerms
 from airbnb_core.inmemory import InMemoryRateLimiter, SystemClock
 from airbnb_core.services import build_services
 
@@ -182,12 +184,19 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(RedisResponseCache, redis_client, async_redis_client, breaker=redis_breaker),
     )
 
+    booking_terms = providers.Singleton(
+        BookingTerms,
+        hold=providers.Callable(timedelta, minutes=config.booking_hold_minutes),
+        service_fee_rate=config.service_fee_rate,
+    )
+
     services = providers.Singleton(
         build_services,
         unit_of_work.provider,
         clock=clock,
         hasher=password_hasher,
         tokens=token_service,
+        terms=booking_terms,
         cache=cache,
         limiter=rate_limiter,
         attempts_per_minute=config.login_rate_limit,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from airbnb_core.domain.bookings import BookingTerms
 from airbnb_core.inmemory.clock import SystemClock
 from airbnb_core.inmemory.notifications import RecordingNotifier
 from airbnb_core.inmemory.payments import FakePaymentGateway
@@ -28,6 +29,7 @@ class InMemoryPlatform:
     notifier: Notifier
     gateway: PaymentGateway
     cache: CacheInvalidator
+    terms: BookingTerms
     services: Services
 
 
@@ -38,6 +40,7 @@ def in_memory_platform(
     tokens: TokenService | None = None,
     gateway: PaymentGateway | None = None,
     notifier: Notifier | None = None,
+    terms: BookingTerms | None = None,
     cache: CacheInvalidator = NO_CACHE,
     limiter: RateLimiter = UNLIMITED,
     attempts_per_minute: int = 10,
@@ -49,15 +52,17 @@ def in_memory_platform(
     """
     store = store if store is not None else InMemoryStore()
     clock = clock or SystemClock()
+    terms = terms or BookingTerms()
     services = build_services(
         lambda: InMemoryUnitOfWork(store),
         clock=clock,
         hasher=hasher or ScryptPasswordHasher(),
         tokens=tokens or HmacTokenService(secrets.token_bytes(32)),
+        terms=terms,
         cache=cache,
         limiter=limiter,
         attempts_per_minute=attempts_per_minute,
     )
     return InMemoryPlatform(
-        store, clock, notifier or RecordingNotifier(), gateway or FakePaymentGateway(), cache, services
+        store, clock, notifier or RecordingNotifier(), gateway or FakePaymentGateway(), cache, terms, services
     )

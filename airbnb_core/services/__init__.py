@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from airbnb_core.domain.bookings import BookingTerms
 from airbnb_core.ports.cache import NO_CACHE, CacheInvalidator
 from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
@@ -27,6 +28,7 @@ def build_services(
     clock: Clock,
     hasher: PasswordHasher,
     tokens: TokenService,
+    terms: BookingTerms,
     cache: CacheInvalidator = NO_CACHE,
     limiter: RateLimiter = UNLIMITED,
     attempts_per_minute: int = 10,
@@ -34,7 +36,8 @@ def build_services(
     """Every use case, wired to the given ports: the only place that constructs them.
 
     Their units of work date outbox messages by ``clock`` and, after each commit, run the handlers of
-    ``services.handlers`` (which forget the cached answers the change made stale).
+    ``services.handlers`` (which forget the cached answers the change made stale). ``terms`` are for the
+    booking use cases; no use case of this release books yet.
 
     ``bootstrap.py`` calls it with the production adapters, ``in_memory_platform`` with in-memory ones,
     and tests with whatever they put under test.

@@ -229,7 +229,7 @@ def _visible(uow: UnitOfWork, property_id: uuid.UUID, viewer: User | None = None
 
 
 def _refuse_if_booked(uow: UnitOfWork, place: Property, now: datetime) -> None:
-    if uow.bookings.holds_dates_from(place.id, now.astimezone(place.zone).date(), now):
+    if uow.bookings.holds_dates_from(place.id, place.today(now), now):
         raise Conflict("this property has current or upcoming bookings", code="has_upcoming_bookings")
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from airbnb_core.domain.bookings import BookingTerms
 from airbnb_core.domain.errors import (
     Conflict,
     EmailTaken,
@@ -50,6 +51,7 @@ def accounts_on(
         clock=clock,
         limiter=InMemoryRateLimiter(clock),
         attempts_per_minute=50,
+        terms=BookingTerms(),
     ).accounts
 
 
