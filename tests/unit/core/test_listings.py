@@ -205,6 +205,37 @@ def test_nonsense_search_criteria_are_refused(criteria: dict[str, object]) -> No
         SearchCriteria(**criteria)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("parameters", "errors"),
+    [
+        (dict(check_in=date(2030, 5, 1)), [("check_out", "is required with check_in")]),
+        (dict(check_out=date(2030, 5, 1)), [("check_in", "is required with check_out")]),
+        (dict(lat=43.7, radius_km=5), [("lng", "lat, lng and radius_km go together")]),
+        (
+            dict(radius_km=5),
+            [("lat", "lat, lng and radius_km go together"), ("lng", "lat, lng and radius_km go together")],
+        ),
+    ],
+)
+def test_search_parameters_that_go_together_are_refused_alone(
+    parameters: dict[str, object], errors: list[tuple[str, str]]
+) -> None:
+    with pytest.raises(InvalidInput) as err:
+        SearchCriteria.from_parameters(**parameters)  # type: ignore[arg-type]
+    assert [(e.field, e.message) for e in err.value.errors] == errors
+
+
+def test_search_parameters_become_a_stay_an_area_and_a_set_of_amenities() -> None:
+    criteria = SearchCriteria.from_parameters(
+        q="loft", check_in=date(2030, 5, 1), check_out=date(2030, 5, 3), lat=1.0, lng=2.0, radius_km=3.0,
+        amenities=["wifi", "pool", "wifi"], sort=SearchSort.RATING,
+    )  # fmt: skip
+    assert criteria == SearchCriteria(
+        text="loft", stay=Stay(date(2030, 5, 1), date(2030, 5, 3)), area=Circle(1.0, 2.0, 3.0),
+        amenities=frozenset({"wifi", "pool"}), sort=SearchSort.RATING,
+    )  # fmt: skip
+
+
 def test_reviews_are_listed_newest_first_with_their_authors(platform: InMemoryPlatform) -> None:
     host, guest = person(platform, "Hana", host=True), person(platform, "Gus")
     place = platform.services.listings.create(host, draft())

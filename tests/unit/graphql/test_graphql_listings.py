@@ -366,15 +366,15 @@ def test_search_pages_through_every_property_once(gql: GraphQLClient) -> None:
 @pytest.mark.parametrize(
     ("arguments", "fields"),
     [
-        ({"checkIn": "2030-07-01"}, [{"field": "checkOut", "message": "is required with checkIn"}]),
-        ({"checkOut": "2030-07-01"}, [{"field": "checkIn", "message": "is required with checkOut"}]),
+        ({"checkIn": "2030-07-01"}, [{"field": "checkOut", "message": "is required with check_in"}]),
+        ({"checkOut": "2030-07-01"}, [{"field": "checkIn", "message": "is required with check_out"}]),
         (
             {"checkIn": "2030-07-03", "checkOut": "2030-07-01"},
             [{"field": "checkOut", "message": "must be after check_in"}],
         ),
         (
             {"lat": 43.7, "radiusKm": 5},
-            [{"field": "lng", "message": "lat, lng and radiusKm go together"}],
+            [{"field": "lng", "message": "lat, lng and radius_km go together"}],
         ),
         (
             {"lat": 43.7, "lng": 7.2, "radiusKm": 900},
