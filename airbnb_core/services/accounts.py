@@ -22,7 +22,7 @@ from airbnb_core.domain.errors import (
     raise_if_any,
 )
 from airbnb_core.domain.events import ProfileChanged, UserDeactivated
-from airbnb_core.domain.pagination import Page, check_limit, decode_time_key, encode_time_key
+from airbnb_core.domain.pagination import Page, check_limit, decode_time_key, time_key_of
 from airbnb_core.domain.users import (
     RefreshToken,
     TokenPair,
@@ -241,12 +241,7 @@ class Accounts:
         after = decode_time_key(cursor) if cursor is not None else None
         with self._uow() as uow:
             users = uow.users.list(limit=limit + 1, after=after)
-        next_cursor = None
-        if len(users) > limit:
-            users = users[:limit]
-            last = users[-1]
-            next_cursor = encode_time_key(last.created_at, last.id)
-        return Page(users, next_cursor)
+        return Page.from_overfetch(users, limit, time_key_of)
 
     def deactivate(self, actor: User, user_id: uuid.UUID) -> User:
         """Deactivate an account: it can no longer log in, and its tokens stop working."""

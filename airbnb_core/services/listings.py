@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from airbnb_core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from airbnb_core.domain.events import ListingChanged
-from airbnb_core.domain.pagination import Page, check_limit, decode_time_key, encode_time_key
+from airbnb_core.domain.pagination import Page, check_limit, decode_time_key, time_key_of
 from airbnb_core.domain.properties import AMENITIES, CancellationPolicy, Property
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.search import SearchCriteria, decode_position, encode_position
@@ -163,10 +163,7 @@ class Listings:
             return Page([], None)  # no listing has an amenity outside the vocabulary
         with self._uow() as uow:
             found = uow.properties.search(criteria, after=after, limit=limit + 1, now=self._clock.now())
-        if len(found) <= limit:
-            return Page(found, None)
-        page = found[:limit]
-        return Page(page, encode_position(page[-1], criteria.sort))
+        return Page.from_overfetch(found, limit, lambda last: encode_position(last, criteria.sort))
 
     def availability(self, property_id: uuid.UUID, start: date | None = None, end: date | None = None) -> list[Stay]:
         """Held stays overlapping ``[start, end)``, clipped to it and merged where they touch."""
@@ -192,13 +189,11 @@ class Listings:
         after = decode_time_key(cursor) if cursor else None
         with self._uow() as uow:
             _visible(uow, property_id)
-            found = uow.reviews.list_for_property(property_id, limit=limit + 1, after=after)
-            authors = uow.users.get_many({r.user_id for r in found[:limit]})
-        next_cursor = None
-        if len(found) > limit:
-            found = found[:limit]
-            next_cursor = encode_time_key(found[-1].created_at, found[-1].id)
-        return Page([ReviewWithAuthor(r, authors.get(r.user_id)) for r in found], next_cursor)
+            page = Page.from_overfetch(
+                uow.reviews.list_for_property(property_id, limit=limit + 1, after=after), limit, time_key_of
+            )
+            authors = uow.users.get_many({r.user_id for r in page.items})
+        return page.map(lambda r: ReviewWithAuthor(r, authors.get(r.user_id)))
 
     def users(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, User]:
         """Many users at once, for batching (GraphQL DataLoaders)."""
