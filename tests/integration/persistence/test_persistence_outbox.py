@@ -13,17 +13,13 @@ from sqlalchemy.orm import Session
 from adapters.persistence import SqlAlchemyUnitOfWork, make_session_factory
 from adapters.persistence.models import OutboxRow
 from airbnb_core.domain.events import ProfileChanged
-from airbnb_core.domain.users import User
 from airbnb_core.inmemory import FixedClock
+from tests.builders import a_user
 
 
 def outbox(engine: sa.Engine) -> list[sa.Row[Any]]:
     with engine.connect() as connection:
         return list(connection.execute(sa.select(OutboxRow.__table__)))
-
-
-def newcomer() -> User:
-    return User(uuid.uuid4(), "Newcomer", f"new-{uuid.uuid4().hex[:8]}@example.com", "scrypt$hash", NOW)
 
 
 def users(engine: sa.Engine) -> int:
@@ -66,7 +62,7 @@ def test_a_rolled_back_unit_of_work_writes_no_outbox_row(
     user = store.user()
 
     with pytest.raises(RuntimeError), uow:
-        uow.users.add(newcomer())
+        uow.users.add(a_user())
         uow.record(ProfileChanged(user.id))
         raise RuntimeError("the use case fails before committing")
 
@@ -87,7 +83,7 @@ def test_the_outbox_row_is_written_in_the_transaction_of_the_change_and_undone_w
         raise RuntimeError("the database refuses the commit")
 
     uow = SqlAlchemyUnitOfWork(sessions)
-    user = newcomer()
+    user = a_user()
     with pytest.raises(RuntimeError), uow:
         uow.users.add(user)
         uow.record(ProfileChanged(user.id))

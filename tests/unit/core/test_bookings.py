@@ -10,6 +10,7 @@ from airbnb_core.domain.payments import Payment, PaymentStatus
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
+from tests.builders import a_user
 from tests.unit.core.test_pricing_and_stays import a_property
 
 NOW = datetime(2030, 1, 1, 12, tzinfo=UTC)
@@ -17,7 +18,7 @@ HOLD = timedelta(minutes=15)
 
 
 def a_guest() -> User:
-    return User(uuid.uuid4(), "Gus", "gus@example.com", "hash", NOW)
+    return a_user(name="Gus", created_at=NOW)
 
 
 def book(**overrides: object) -> Booking:

@@ -1,11 +1,10 @@
-import dataclasses
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from adapters.cache import InMemoryResponseCache
-from airbnb_core.domain.bookings import Booking, BookingStatus
+from airbnb_core.domain.bookings import BookingStatus
 from airbnb_core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.search import Circle, SearchCriteria, SearchSort
@@ -21,6 +20,7 @@ from airbnb_core.inmemory import (
 from airbnb_core.ports.cache import SEARCH_SCOPE, property_scope
 from airbnb_core.services.accounts import RegisterUser
 from airbnb_core.services.listings import PropertyChanges, PropertyDraft
+from tests.builders import a_booking
 
 NOW = datetime(2030, 3, 1, 12, tzinfo=UTC)
 
@@ -57,12 +57,7 @@ def draft(**overrides: object) -> PropertyDraft:
 
 def hold(platform: InMemoryPlatform, property_id: uuid.UUID, start: date, end: date, **overrides: object) -> None:
     guest = person(platform, f"G{uuid.uuid4().hex[:6]}")
-    booking = Booking(
-        id=uuid.uuid4(), user_id=guest.id, property_id=property_id, check_in_date=start, check_out_date=end,
-        guests=1, status=BookingStatus.CONFIRMED, nightly_subtotal=1, cleaning_fee=0, service_fee=0, total_price=1,
-        currency="EUR", hold_expires_at=None, created_at=NOW, updated_at=NOW,
-    )  # fmt: skip
-    booking = dataclasses.replace(booking, **overrides)  # type: ignore[arg-type]
+    booking = a_booking(guest=guest, property_id=property_id, stay=Stay(start, end), created_at=NOW, **overrides)
     with InMemoryUnitOfWork(platform.store) as uow:
         uow.bookings.add(booking)
         uow.commit()

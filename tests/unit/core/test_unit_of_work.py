@@ -21,6 +21,7 @@ from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, property_scope
 from airbnb_core.services.accounts import RegisterUser, UpdateProfile
 from airbnb_core.services.handlers import invalidate_cache
 from airbnb_core.services.listings import PropertyChanges, PropertyDraft
+from tests.builders import a_user
 
 NOW = datetime(2030, 3, 1, 12, tzinfo=UTC)
 
@@ -101,11 +102,11 @@ def test_a_commit_the_store_refuses_writes_no_outbox_message_and_runs_no_handler
     told: list[object] = []
     uow = InMemoryUnitOfWork(platform.store)
     uow.handlers = [told.append]
-    twin = User(uuid.uuid4(), "Ann", "ann@example.com", "hash", NOW)
+    twin = a_user(email="ann@example.com")
 
     with pytest.raises(EmailTaken), uow:
         uow.users.add(twin)
-        uow.users.add(User(uuid.uuid4(), "Ann", "ann@example.com", "hash", NOW))
+        uow.users.add(a_user(email="ann@example.com"))
         uow.record(ProfileChanged(twin.id))
         uow.commit()
 
