@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 import anyio.to_thread
@@ -18,6 +19,7 @@ from dependency_injector import containers, providers
 from litestar import Litestar
 
 from adapters.cache import (
+    InMemoryResponseCache,
     RedisCircuitBreaker,
     RedisRateLimiter,
     RedisResponseCache,
@@ -29,8 +31,9 @@ from adapters.http.app import HttpDependencies, HttpSettings, create_app
 from adapters.http.headers import LOG_FORMAT, log_request_ids
 from adapters.persistence import POOL_SIZE, SqlAlchemyUnitOfWork, create_engine, make_session_factory, ping
 from adapters.security import Argon2PasswordHasher, JwtTokenService
-from airbnb_core.inmemory import InMemoryCache, InMemoryRateLimiter, SystemClock
-from airbnb_core.services import Accounts, Listings, Services
+from airbnb_core.domain.bookings import BookingTerms
+from airbnb_core.inmemory import InMemoryRateLimiter, SystemClock
+from airbnb_core.services import build_services
 
 DEFAULT_DATABASE_URL = "sqlite:///./airbnb.db"
 
@@ -177,22 +180,27 @@ class Container(containers.DeclarativeContainer):
 
     cache = providers.Selector(
         config.shared_state,
-        memory=providers.Singleton(InMemoryCache),
+        memory=providers.Singleton(InMemoryResponseCache),
         redis=providers.Singleton(RedisResponseCache, redis_client, async_redis_client, breaker=redis_breaker),
     )
 
-    accounts = providers.Singleton(
-        Accounts,
-        uow=unit_of_work.provider,
+    booking_terms = providers.Singleton(
+        BookingTerms,
+        hold=providers.Callable(timedelta, minutes=config.booking_hold_minutes),
+        service_fee_rate=config.service_fee_rate,
+    )
+
+    services = providers.Singleton(
+        build_services,
+        unit_of_work.provider,
+        clock=clock,
         hasher=password_hasher,
         tokens=token_service,
-        clock=clock,
-        limiter=rate_limiter,
+        terms=booking_terms,
         cache=cache,
+        limiter=rate_limiter,
         attempts_per_minute=config.login_rate_limit,
     )
-    listings = providers.Singleton(Listings, uow=unit_of_work.provider, clock=clock, cache=cache)
-    services = providers.Singleton(Services, accounts=accounts, listings=listings)
 
 
 def build_container(settings: Settings) -> Container:

@@ -63,7 +63,7 @@ def migrate(_: argparse.Namespace) -> None:
 def create_admin(args: argparse.Namespace) -> None:
     settings = _settings()
     password = os.environ.get("AIRBNB_ADMIN_PASSWORD") or ""
-    accounts = bootstrap.build_container(settings).accounts()
+    accounts = bootstrap.build_container(settings).services().accounts
     if not password and sys.stdin.isatty():
         password = getpass.getpass("Password for the new administrator: ")
     try:

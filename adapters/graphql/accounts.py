@@ -50,7 +50,7 @@ class AccountQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_user(root: None, info: graphene.ResolveInfo, id: str) -> DomainUser:
-        return context_of(info).accounts.public_profile(parse_id(id, "id"))
+        return context_of(info).services.accounts.public_profile(parse_id(id, "id"))
 
 
 class Register(graphene.Mutation):
@@ -70,7 +70,7 @@ class Register(graphene.Mutation):
     ) -> DomainUser:
         context = context_of(info)
         context.spend_password_check()
-        return context.accounts.register(RegisterUser(name, email, password, is_host, client=context.client))
+        return context.services.accounts.register(RegisterUser(name, email, password, is_host, client=context.client))
 
 
 class Login(graphene.Mutation):
@@ -86,7 +86,7 @@ class Login(graphene.Mutation):
     def mutate(root: None, info: graphene.ResolveInfo, email: str, password: str) -> TokenPair:
         context = context_of(info)
         context.spend_password_check()
-        return context.accounts.log_in(LogIn(email, password, client=context.client))
+        return context.services.accounts.log_in(LogIn(email, password, client=context.client))
 
 
 class RefreshToken(graphene.Mutation):
@@ -99,7 +99,7 @@ class RefreshToken(graphene.Mutation):
 
     @staticmethod
     def mutate(root: None, info: graphene.ResolveInfo, refresh_token: str) -> TokenPair:
-        return context_of(info).accounts.refresh(refresh_token)
+        return context_of(info).services.accounts.refresh(refresh_token)
 
 
 class Logout(graphene.Mutation):
@@ -112,7 +112,7 @@ class Logout(graphene.Mutation):
 
     @staticmethod
     def mutate(root: None, info: graphene.ResolveInfo, refresh_token: str) -> bool:
-        context_of(info).accounts.log_out(require_user(info), refresh_token)
+        context_of(info).services.accounts.log_out(require_user(info), refresh_token)
         return True
 
 
@@ -142,7 +142,7 @@ class UpdateMe(graphene.Mutation):
         user = require_user(info)
         if password is not None:
             context.spend_password_check()
-        return context.accounts.update_profile(user, UpdateProfile(name, password, current_password, is_host))
+        return context.services.accounts.update_profile(user, UpdateProfile(name, password, current_password, is_host))
 
 
 class AccountMutations(graphene.ObjectType):

@@ -11,7 +11,7 @@ from graphql import GraphQLResolveInfo
 from adapters.graphql.loaders import Loaders
 from airbnb_core.domain.errors import InvalidInput, RateLimited, Unauthenticated
 from airbnb_core.domain.users import User
-from airbnb_core.services import Accounts, Listings, Services
+from airbnb_core.services import Services
 
 
 @dataclass(slots=True)
@@ -25,14 +25,6 @@ class GraphQLContext:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.listings)
-
-    @property
-    def accounts(self) -> Accounts:
-        return self.services.accounts
-
-    @property
-    def listings(self) -> Listings:
-        return self.services.listings
 
     def viewer(self) -> User | None:
         """The caller if a token was sent, else ``None``.
@@ -68,7 +60,7 @@ class GraphQLContext:
         if not self.access_token:
             return Unauthenticated("authentication required: send Authorization: Bearer <access token>")
         try:
-            return self.accounts.authenticate(self.access_token)
+            return self.services.accounts.authenticate(self.access_token)
         except Unauthenticated as error:
             return error
 

@@ -6,7 +6,6 @@ of properties costs the same few use-case calls whatever its size.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -14,12 +13,11 @@ import graphene
 
 from adapters.graphql.accounts import User
 from adapters.graphql.context import context_of, parse_id, require_user
-from airbnb_core.domain.errors import FieldError, raise_if_any
 from airbnb_core.domain.pagination import LIMIT_DEFAULT, Page
 from airbnb_core.domain.properties import CancellationPolicy as DomainCancellationPolicy
 from airbnb_core.domain.properties import Property as DomainProperty
 from airbnb_core.domain.reviews import Review as DomainReview
-from airbnb_core.domain.search import Circle, SearchCriteria, SearchSort
+from airbnb_core.domain.search import SearchCriteria, SearchSort
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User as DomainUser
 from airbnb_core.services.listings import PropertyChanges, PropertyDraft
@@ -168,7 +166,7 @@ class ListingQueries(graphene.ObjectType):
     @staticmethod
     def resolve_property(root: None, info: graphene.ResolveInfo, id: str) -> DomainProperty:
         context = context_of(info)
-        details = context.listings.details(parse_id(id, "id"), viewer=context.viewer())
+        details = context.services.listings.details(parse_id(id, "id"), viewer=context.viewer())
         context.loaders.users.prime(details.host.id, details.host)
         return _returned(info, details.place)
 
@@ -177,7 +175,8 @@ class ListingQueries(graphene.ObjectType):
         root: None, info: graphene.ResolveInfo, sort: SearchSort, limit: int, cursor: str | None = None, **filters: Any
     ) -> Page[DomainProperty]:
         context = context_of(info)
-        page = context.listings.search(_criteria(sort, **filters), limit=limit, cursor=cursor)
+        criteria = SearchCriteria.from_parameters(sort=sort, **filters)
+        page = context.services.listings.search(criteria, limit=limit, cursor=cursor)
         context.loaders.returned(page.items)
         return page
 
@@ -186,43 +185,11 @@ class ListingQueries(graphene.ObjectType):
         root: None, info: graphene.ResolveInfo, property_id: str, limit: int, cursor: str | None = None
     ) -> Page[DomainReview]:
         context = context_of(info)
-        page = context.listings.reviews(parse_id(property_id, "property_id"), limit=limit, cursor=cursor)
+        page = context.services.listings.reviews(parse_id(property_id, "property_id"), limit=limit, cursor=cursor)
         for entry in page.items:
             if entry.author is not None:
                 context.loaders.users.prime(entry.author.id, entry.author)
         return Page([entry.review for entry in page.items], page.next_cursor)
-
-
-def _criteria(
-    sort: SearchSort,
-    check_in: date | None = None,
-    check_out: date | None = None,
-    lat: float | None = None,
-    lng: float | None = None,
-    radius_km: float | None = None,
-    amenities: Sequence[str] | None = None,
-    q: str | None = None,
-    **filters: Any,
-) -> SearchCriteria:
-    """The search arguments as the core takes them. The core receives a stay and an area whole,
-    so arguments that only make sense together are checked here."""
-    errors: list[FieldError] = []
-    if check_in is not None and check_out is None:
-        errors.append(FieldError("check_out", "is required with checkIn"))
-    if check_out is not None and check_in is None:
-        errors.append(FieldError("check_in", "is required with checkOut"))
-    area = {"lat": lat, "lng": lng, "radius_km": radius_km}
-    if any(value is not None for value in area.values()):
-        errors.extend(FieldError(name, "lat, lng and radiusKm go together") for name, v in area.items() if v is None)
-    raise_if_any(errors)
-    return SearchCriteria(
-        stay=Stay(check_in, check_out) if check_in is not None and check_out is not None else None,
-        area=Circle(lat, lng, radius_km) if lat is not None and lng is not None and radius_km is not None else None,
-        amenities=frozenset(amenities or ()),
-        text=q,
-        sort=sort,
-        **filters,
-    )
 
 
 def _returned(info: graphene.ResolveInfo, place: DomainProperty) -> DomainProperty:
@@ -302,7 +269,7 @@ class CreateProperty(graphene.Mutation):
     @staticmethod
     def mutate(root: None, info: graphene.ResolveInfo, input: dict[str, Any]) -> DomainProperty:
         draft = PropertyDraft(**_core_fields(input))
-        return _returned(info, context_of(info).listings.create(require_user(info), draft))
+        return _returned(info, context_of(info).services.listings.create(require_user(info), draft))
 
 
 class UpdateProperty(graphene.Mutation):
@@ -317,7 +284,7 @@ class UpdateProperty(graphene.Mutation):
     @staticmethod
     def mutate(root: None, info: graphene.ResolveInfo, id: str, input: dict[str, Any]) -> DomainProperty:
         changes = PropertyChanges(**_core_fields(input))
-        place = context_of(info).listings.update(require_user(info), parse_id(id, "id"), changes)
+        place = context_of(info).services.listings.update(require_user(info), parse_id(id, "id"), changes)
         return _returned(info, place)
 
 
@@ -331,7 +298,7 @@ class DeleteProperty(graphene.Mutation):
 
     @staticmethod
     def mutate(root: None, info: graphene.ResolveInfo, id: str) -> bool:
-        context_of(info).listings.deactivate(require_user(info), parse_id(id, "id"))
+        context_of(info).services.listings.deactivate(require_user(info), parse_id(id, "id"))
         return True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,15 @@ class HttpDependencies:
     on_shutdown: Sequence[Callable[[], Any]] = ()
 
 
+def _provide(value: object) -> Provide:
+    """A dependency that is always ``value``, resolved without a worker thread."""
+
+    def dependency() -> object:
+        return value
+
+    return Provide(dependency, sync_to_thread=False, use_cache=True)
+
+
 def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> Litestar:
     settings = settings or HttpSettings()
     log_request_ids()
@@ -76,9 +86,9 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
             *deps.extra_route_handlers,
         ],
         dependencies={
-            "accounts": Provide(lambda: services.accounts, sync_to_thread=False, use_cache=True),
-            "listings": Provide(lambda: services.listings, sync_to_thread=False, use_cache=True),
-            "reads": Provide(lambda: reads, sync_to_thread=False, use_cache=True),
+            # Every use case, under its name in ``Services``: a handler asks for ``listings: Listings``.
+            **{field.name: _provide(getattr(services, field.name)) for field in dataclasses.fields(Services)},
+            "reads": _provide(reads),
             "current_user": Provide(provide_current_user, sync_to_thread=True),
         },
         exception_handlers=EXCEPTION_HANDLERS,

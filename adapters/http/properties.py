@@ -31,11 +31,9 @@ from adapters.http.schemas import (
     to_review_page,
 )
 from adapters.web import bearer_token
-from airbnb_core.domain.errors import FieldError, raise_if_any
 from airbnb_core.domain.pagination import CURSOR_MAX_LENGTH, LIMIT_DEFAULT, LIMIT_MAX
 from airbnb_core.domain.properties import AMENITIES, CITY_MAX, GUESTS_MAX, PRICE_MAX
-from airbnb_core.domain.search import QUERY_MAX, Circle, SearchCriteria, SearchSort
-from airbnb_core.domain.stay import Stay
+from airbnb_core.domain.search import QUERY_MAX, SearchCriteria, SearchSort
 from airbnb_core.domain.users import User
 from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, property_scope
 from airbnb_core.services.listings import Listings, PropertyDetails
@@ -62,25 +60,21 @@ def search_criteria(
     radius_km: float | None,
     sort: SearchSort,
 ) -> SearchCriteria:
-    """Turn query parameters into criteria, refusing half-given pairs."""
-    errors: list[FieldError] = []
-    if (check_in is None) != (check_out is None):
-        errors.append(FieldError("check_out" if check_in else "check_in", "give both check_in and check_out"))
-    if len({lat is None, lng is None, radius_km is None}) > 1:
-        errors.append(FieldError("radius_km", "give lat, lng and radius_km together"))
-    raise_if_any(errors)
-    wanted = frozenset(a.strip() for item in amenities or [] for a in item.split(",") if a.strip())
-    return SearchCriteria(
+    """Turn query parameters into criteria; amenities may be repeated or comma-separated."""
+    return SearchCriteria.from_parameters(
         city=city,
         country=country,
-        text=q or None,
-        stay=Stay(check_in, check_out) if check_in and check_out else None,
+        q=q or None,
+        check_in=check_in,
+        check_out=check_out,
         guests=guests,
         min_price=min_price,
         max_price=max_price,
-        amenities=wanted,
+        amenities=(a.strip() for item in amenities or [] for a in item.split(",") if a.strip()),
         instant_book=instant_book,
-        area=Circle(lat, lng, radius_km) if lat is not None and lng is not None and radius_km is not None else None,
+        lat=lat,
+        lng=lng,
+        radius_km=radius_km,
         sort=sort,
     )
 

@@ -275,7 +275,7 @@ def _sort_key(sort: SearchSort) -> sa.ColumnElement[Any]:
 
 
 def _search_filters(c: SearchCriteria, now: datetime, postgres: bool) -> Iterator[sa.ColumnElement[bool]]:
-    """The reference filters of ``airbnb_core.inmemory._matches``, in SQL."""
+    """The reference filters of ``airbnb_core.inmemory.store._matches``, in SQL."""
     place = PropertyRow
     if c.city is not None:
         yield sa.func.lower(place.city) == sa.func.lower(c.city)

@@ -12,6 +12,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.persistence.models import OutboxRow
 from adapters.persistence.repositories import (
     SqlAlchemyBookingRepository,
     SqlAlchemyPaymentRepository,
@@ -21,6 +22,7 @@ from adapters.persistence.repositories import (
     SqlAlchemyUserRepository,
 )
 from airbnb_core.domain.errors import Conflict, DatesUnavailable, DomainError, EmailTaken, ServiceUnavailable
+from airbnb_core.domain.events import OutboxMessage
 from airbnb_core.ports.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -104,6 +106,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._session_factory = session_factory
 
     def __enter__(self) -> Self:
+        super().__enter__()
         self._session = session = self._session_factory()
         self.users = SqlAlchemyUserRepository(session)
         self.refresh_tokens = SqlAlchemyRefreshTokenRepository(session)
@@ -126,9 +129,13 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             _log_outage(error)
             raise ServiceUnavailable("the database cannot be reached; try again shortly") from error
 
-    def commit(self) -> None:
+    def _commit(self, outbox: Sequence[OutboxMessage]) -> None:
+        self._session.add_all(
+            OutboxRow(id=m.id, topic=m.topic, payload=m.payload, created_at=m.created_at, processed_at=m.processed_at)
+            for m in outbox
+        )
         with translate_integrity_errors():
             self._session.commit()
 
-    def rollback(self) -> None:
+    def _rollback(self) -> None:
         self._session.rollback()

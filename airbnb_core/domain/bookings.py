@@ -17,6 +17,22 @@ from airbnb_core.domain.users import User
 REQUEST_TO_BOOK_WINDOW = timedelta(hours=24)
 
 
+@dataclass(frozen=True, slots=True)
+class BookingTerms:
+    """The operator's terms for every booking: how long dates are held unpaid, how long a host has to answer a
+    request to book, and the guest's service fee as a share of the stay's price."""
+
+    hold: timedelta = timedelta(minutes=15)
+    request_window: timedelta = REQUEST_TO_BOOK_WINDOW
+    service_fee_rate: Decimal = Decimal("0.10")
+
+    def __post_init__(self) -> None:
+        if self.hold <= timedelta(0) or self.request_window <= timedelta(0):
+            raise ValueError("a hold and a request window last some time")
+        if not Decimal(0) <= self.service_fee_rate < Decimal(1):
+            raise ValueError("the service fee rate is at least 0 and below 1")
+
+
 class BookingStatus(enum.StrEnum):
     PENDING = "pending"
     REQUESTED = "requested"
@@ -60,21 +76,19 @@ class Booking:
         place: Property,
         stay: Stay,
         guests: int,
-        today: date,
         now: datetime,
-        hold: timedelta,
-        service_fee_rate: Decimal,
+        terms: BookingTerms,
     ) -> Booking:
         """Hold ``stay`` at ``place`` for ``guest`` as a pending booking, priced by the server.
 
-        ``today`` is the current date in the property's time zone.
+        The stay may not start before today where the property is.
         """
         if guest.id == place.host_id:
             raise Forbidden("hosts cannot book their own property", code="own_property")
         if not place.is_active:
             raise Conflict("this property is not accepting bookings", code="property_inactive")
         errors: list[FieldError] = []
-        if stay.check_in < today:
+        if stay.check_in < place.today(now):
             errors.append(FieldError("check_in", "must not be in the past"))
         if not place.min_nights <= stay.nights <= place.max_nights:
             errors.append(FieldError("check_out", f"stay must be {place.min_nights} to {place.max_nights} nights"))
@@ -82,7 +96,7 @@ class Booking:
             errors.append(FieldError("guests", f"must be 1 to {place.max_guests}"))
         if errors:
             raise InvalidInput.of(errors)
-        quote = place.quote(stay, service_fee_rate)
+        quote = place.quote(stay, terms.service_fee_rate)
         return cls(
             id=uuid.uuid4(),
             user_id=guest.id,
@@ -96,7 +110,7 @@ class Booking:
             service_fee=quote.service_fee.amount,
             total_price=quote.total.amount,
             currency=place.currency,
-            hold_expires_at=now + hold,
+            hold_expires_at=now + terms.hold,
             created_at=now,
             updated_at=now,
         )
@@ -115,15 +129,18 @@ class Booking:
             return False
         return self.status is BookingStatus.CONFIRMED or self.hold_expires_at is None or now < self.hold_expires_at
 
-    def paid(self, *, instant_book: bool, now: datetime) -> None:
-        """The payment went through: captured for instant booking, only authorized otherwise."""
+    def paid(self, *, instant_book: bool, now: datetime, request_window: timedelta = REQUEST_TO_BOOK_WINDOW) -> None:
+        """The payment went through: captured for instant booking, only authorized otherwise.
+
+        A request to book then waits ``request_window`` (``BookingTerms.request_window``) for the host.
+        """
         self._require(BookingStatus.PENDING, "pay for")
         if self.hold_expires_at is not None and now >= self.hold_expires_at:
             raise InvalidTransition("the hold on these dates has expired", code="hold_expired")
         if instant_book:
             self._move(BookingStatus.CONFIRMED, now, hold_expires_at=None)
         else:
-            self._move(BookingStatus.REQUESTED, now, hold_expires_at=now + REQUEST_TO_BOOK_WINDOW)
+            self._move(BookingStatus.REQUESTED, now, hold_expires_at=now + request_window)
 
     def approve(self, now: datetime) -> None:
         self._require(BookingStatus.REQUESTED, "approve")

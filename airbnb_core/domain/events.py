@@ -1,13 +1,51 @@
-"""Things that happened, told to guests and hosts through the notifier."""
+"""Things that happened, in the past tense.
+
+A use case records the events of its change in its unit of work; committing writes them to the outbox
+in the same transaction and then hands them to the after-commit handlers (see ``ports.unit_of_work``).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import uuid
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+JsonValue = str | int | float | bool | None
 
 
 @dataclass(frozen=True, slots=True)
-class BookingEvent:
+class Event:
+    """The base of every domain event: a frozen dataclass of ids, dates and plain values."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListingChanged(Event):
+    """A listing was created, changed or taken down."""
+
+    property_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileChanged(Event):
+    """What others see of a user (name, hosting) changed."""
+
+    user_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class UserDeactivated(Event):
+    """An administrator deactivated an account: its profile and its listings are no longer shown."""
+
+    user_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class BookingEvent(Event):
+    """Told to the guest and the host through the notifier."""
+
     booking_id: uuid.UUID
     guest_id: uuid.UUID
     host_id: uuid.UUID
@@ -29,3 +67,32 @@ class BookingExpired(BookingEvent): ...
 
 
 class PaymentFailed(BookingEvent): ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """An event as the outbox keeps it until it is relayed: its type's name and its fields as JSON values."""
+
+    id: uuid.UUID
+    topic: str
+    payload: dict[str, JsonValue]
+    created_at: datetime
+    processed_at: datetime | None = None
+
+    @classmethod
+    def of(cls, event: Event, now: datetime) -> OutboxMessage:
+        payload = {f.name: _json_value(getattr(event, f.name)) for f in dataclasses.fields(event)}
+        return cls(uuid.uuid4(), type(event).__name__, payload, now)
+
+
+def _json_value(value: object) -> JsonValue:
+    """Ids and decimals as strings, dates and instants in ISO 8601, enums as their values."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    if isinstance(value, date):  # datetimes too
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"an event field holds {type(value).__name__}, which the outbox cannot store as JSON")

@@ -6,14 +6,15 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from airbnb_core.domain.errors import InvalidInput
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 LIMIT_MAX = 100
 LIMIT_DEFAULT = 20
@@ -28,6 +29,18 @@ _LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 class Page(Generic[T]):
     items: Sequence[T]
     next_cursor: str | None
+
+    @classmethod
+    def from_overfetch(cls, rows: Sequence[T], limit: int, cursor_of: Callable[[T], str]) -> Page[T]:
+        """The page of ``rows``, fetched as ``limit + 1``: a row past the limit means another page follows,
+        which starts after the cursor of this page's last item."""
+        if len(rows) <= limit:
+            return cls(rows, None)
+        items = rows[:limit]
+        return cls(items, cursor_of(items[-1]))
+
+    def map(self, convert: Callable[[T], U]) -> Page[U]:
+        return Page([convert(item) for item in self.items], self.next_cursor)
 
 
 def check_limit(limit: int) -> int:
@@ -58,6 +71,16 @@ def decode_cursor(cursor: str, arity: int) -> list[str | int | float | None]:
 def encode_time_key(created_at: datetime, item_id: uuid.UUID) -> str:
     """A cursor over ``(created_at, id)``, the order of users and reviews."""
     return encode_cursor([created_at.isoformat(), str(item_id)])
+
+
+class TimeOrdered(Protocol):
+    created_at: datetime
+    id: uuid.UUID
+
+
+def time_key_of(item: TimeOrdered) -> str:
+    """The cursor after ``item`` in an order by ``(created_at, id)``."""
+    return encode_time_key(item.created_at, item.id)
 
 
 def decode_time_key(cursor: str) -> tuple[datetime, uuid.UUID]:

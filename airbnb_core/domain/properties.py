@@ -6,7 +6,7 @@ import enum
 import functools
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -155,6 +155,10 @@ class Property:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def today(self, now: datetime) -> date:
+        """The date at ``now`` where the property is: stays and cancellation notice count in its days."""
+        return now.astimezone(self.zone).date()
 
 
 @functools.cache

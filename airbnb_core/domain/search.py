@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 import math
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from airbnb_core.domain.errors import FieldError, InvalidInput, raise_if_any
@@ -94,6 +95,55 @@ class SearchCriteria:
             if not 0 < self.area.radius_km <= RADIUS_MAX_KM:
                 errors.append(FieldError("radius_km", f"must be above 0 and at most {RADIUS_MAX_KM:g}"))
         raise_if_any(errors)
+
+    @classmethod
+    def from_parameters(
+        cls,
+        *,
+        city: str | None = None,
+        country: str | None = None,
+        q: str | None = None,
+        check_in: date | None = None,
+        check_out: date | None = None,
+        guests: int | None = None,
+        min_price: int | None = None,
+        max_price: int | None = None,
+        amenities: Iterable[str] | None = None,
+        instant_book: bool | None = None,
+        lat: float | None = None,
+        lng: float | None = None,
+        radius_km: float | None = None,
+        sort: SearchSort = SearchSort.NEWEST,
+    ) -> SearchCriteria:
+        """Criteria from a search's parameters one by one, as the web edges receive them.
+
+        A stay needs both ``check_in`` and ``check_out``, an area all of ``lat``, ``lng`` and ``radius_km``;
+        each partner left out is reported.
+        """
+        errors: list[FieldError] = []
+        if check_in is not None and check_out is None:
+            errors.append(FieldError("check_out", "is required with check_in"))
+        if check_out is not None and check_in is None:
+            errors.append(FieldError("check_in", "is required with check_out"))
+        area = {"lat": lat, "lng": lng, "radius_km": radius_km}
+        if any(value is not None for value in area.values()):
+            errors.extend(
+                FieldError(name, "lat, lng and radius_km go together") for name, v in area.items() if v is None
+            )
+        raise_if_any(errors)
+        return cls(
+            city=city,
+            country=country,
+            text=q,
+            stay=Stay(check_in, check_out) if check_in is not None and check_out is not None else None,
+            guests=guests,
+            min_price=min_price,
+            max_price=max_price,
+            amenities=frozenset(amenities or ()),
+            instant_book=instant_book,
+            area=Circle(lat, lng, radius_km) if lat is not None and lng is not None and radius_km is not None else None,
+            sort=sort,
+        )
 
 
 SortValue = int | Decimal | datetime

@@ -17,3 +17,13 @@ def property_scope(property_id: uuid.UUID) -> str:
 class CacheInvalidator(Protocol):
     def invalidate(self, *scopes: str) -> None:
         """Make every cached answer that depends on any of ``scopes`` unreachable, before returning."""
+
+
+class NoCache:
+    """The invalidator of a platform that caches no answers: there is never anything to forget."""
+
+    def invalidate(self, *scopes: str) -> None:
+        pass
+
+
+NO_CACHE = NoCache()

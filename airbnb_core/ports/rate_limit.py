@@ -11,3 +11,13 @@ class RateLimiter(Protocol):
         ``window_seconds``: at most ``limit`` in a burst, and never more than twice ``limit`` in any
         span of ``window_seconds``. Refused attempts are not counted.
         """
+
+
+class Unlimited:
+    """The limiter of a platform that limits no attempts (a script, a test of something else)."""
+
+    def hit(self, key: str, *, limit: int, window_seconds: int) -> int | None:
+        return None
+
+
+UNLIMITED = Unlimited()

@@ -1,10 +1,18 @@
-"""The use cases, grouped by capability, and the bundle the edges (REST, GraphQL, scripts) receive."""
+"""The use cases, grouped by capability; the bundle the edges (REST, GraphQL, scripts) receive; its one builder."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from airbnb_core.domain.bookings import BookingTerms
+from airbnb_core.ports.cache import NO_CACHE, CacheInvalidator
+from airbnb_core.ports.clock import Clock
+from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
+from airbnb_core.ports.security import PasswordHasher, TokenService
+from airbnb_core.ports.unit_of_work import UnitOfWork
 from airbnb_core.services.accounts import Accounts
+from airbnb_core.services.handlers import after_commit_handlers
 from airbnb_core.services.listings import Listings
 
 
@@ -14,4 +22,39 @@ class Services:
     listings: Listings
 
 
-__all__ = ["Accounts", "Listings", "Services"]
+def build_services(
+    uow: Callable[[], UnitOfWork],
+    *,
+    clock: Clock,
+    hasher: PasswordHasher,
+    tokens: TokenService,
+    terms: BookingTerms,
+    cache: CacheInvalidator = NO_CACHE,
+    limiter: RateLimiter = UNLIMITED,
+    attempts_per_minute: int = 10,
+) -> Services:
+    """Every use case, wired to the given ports: the only place that constructs them.
+
+    Their units of work date outbox messages by ``clock`` and, after each commit, run the handlers of
+    ``services.handlers`` (which forget the cached answers the change made stale). ``terms`` are for the
+    booking use cases; no use case of this release books yet.
+
+    ``bootstrap.py`` calls it with the production adapters, ``in_memory_platform`` with in-memory ones,
+    and tests with whatever they put under test.
+    """
+    handlers = after_commit_handlers(cache=cache)
+
+    def unit_of_work() -> UnitOfWork:
+        opened = uow()
+        opened.clock, opened.handlers = clock, handlers
+        return opened
+
+    return Services(
+        accounts=Accounts(
+            unit_of_work, hasher, tokens, clock, limiter=limiter, attempts_per_minute=attempts_per_minute
+        ),
+        listings=Listings(unit_of_work, clock),
+    )
+
+
+__all__ = ["Accounts", "Listings", "Services", "build_services"]

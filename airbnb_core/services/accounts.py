@@ -21,7 +21,8 @@ from airbnb_core.domain.errors import (
     Unauthenticated,
     raise_if_any,
 )
-from airbnb_core.domain.pagination import Page, check_limit, decode_time_key, encode_time_key
+from airbnb_core.domain.events import ProfileChanged, UserDeactivated
+from airbnb_core.domain.pagination import Page, check_limit, decode_time_key, time_key_of
 from airbnb_core.domain.users import (
     RefreshToken,
     TokenPair,
@@ -30,9 +31,8 @@ from airbnb_core.domain.users import (
     validate_name,
     validate_password,
 )
-from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, CacheInvalidator
 from airbnb_core.ports.clock import Clock
-from airbnb_core.ports.rate_limit import RateLimiter
+from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
 from airbnb_core.ports.security import AccessClaims, PasswordHasher, TokenService
 from airbnb_core.ports.unit_of_work import UnitOfWork
 
@@ -77,14 +77,12 @@ class Accounts:
         tokens: TokenService,
         clock: Clock,
         *,
-        limiter: RateLimiter | None = None,
-        cache: CacheInvalidator | None = None,
+        limiter: RateLimiter = UNLIMITED,
         attempts_per_minute: int = 10,
         refresh_token_ttl: timedelta = REFRESH_TOKEN_TTL,
     ) -> None:
         self._uow = uow
         self._limiter = limiter
-        self._cache = cache
         self._attempts_per_minute = attempts_per_minute
         self._hasher = hasher
         self._tokens = tokens
@@ -225,9 +223,9 @@ class Accounts:
                     raise Conflict("deactivate your listings before you stop hosting", code="has_listings")
                 user.is_host = False
             uow.users.update(user)
+            if cmd.name is not None or cmd.is_host is not None:
+                uow.record(ProfileChanged(user.id))
             uow.commit()
-        if cmd.name is not None or cmd.is_host is not None:
-            self._profiles_changed()
         return user
 
     def public_profile(self, user_id: uuid.UUID) -> User:
@@ -243,12 +241,7 @@ class Accounts:
         after = decode_time_key(cursor) if cursor is not None else None
         with self._uow() as uow:
             users = uow.users.list(limit=limit + 1, after=after)
-        next_cursor = None
-        if len(users) > limit:
-            users = users[:limit]
-            last = users[-1]
-            next_cursor = encode_time_key(last.created_at, last.id)
-        return Page(users, next_cursor)
+        return Page.from_overfetch(users, limit, time_key_of)
 
     def deactivate(self, actor: User, user_id: uuid.UUID) -> User:
         """Deactivate an account: it can no longer log in, and its tokens stop working."""
@@ -260,13 +253,9 @@ class Accounts:
             uow.users.update(user)
             uow.refresh_tokens.revoke_all_for_user(user.id, now)
             user.session_version = uow.users.bump_session_version(user.id)
+            uow.record(UserDeactivated(user.id))
             uow.commit()
-        self._profiles_changed(SEARCH_SCOPE)  # a deactivated host's listings leave search too
         return user
-
-    def _profiles_changed(self, *more_scopes: str) -> None:
-        if self._cache is not None:
-            self._cache.invalidate(PROFILES_SCOPE, *more_scopes)
 
     def _new_user(self, cmd: RegisterUser) -> User:
         errors: list[FieldError] = []
@@ -304,8 +293,6 @@ class Accounts:
 
     def _count_attempt(self, client: str) -> None:
         """Sign-ups and log-ins are limited per client, which blunts password guessing."""
-        if self._limiter is None:
-            return
         wait = self._limiter.hit(f"auth:{client}", limit=self._attempts_per_minute, window_seconds=60)
         if wait is not None:
             raise RateLimited("too many sign-in attempts; try again later", retry_after_seconds=wait)

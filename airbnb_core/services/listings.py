@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from airbnb_core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from airbnb_core.domain.pagination import Page, check_limit, decode_time_key, encode_time_key
+from airbnb_core.domain.events import ListingChanged
+from airbnb_core.domain.pagination import Page, check_limit, decode_time_key, time_key_of
 from airbnb_core.domain.properties import AMENITIES, CancellationPolicy, Property
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.search import SearchCriteria, decode_position, encode_position
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
-from airbnb_core.ports.cache import SEARCH_SCOPE, CacheInvalidator, property_scope
 from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.unit_of_work import UnitOfWork
 
@@ -96,10 +96,9 @@ def _normalized_amenities(amenities: tuple[str, ...]) -> tuple[str, ...]:
 
 
 class Listings:
-    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, cache: CacheInvalidator | None = None) -> None:
+    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
-        self._cache = cache
 
     def create(self, actor: User, draft: PropertyDraft) -> Property:
         if not actor.is_host and not actor.is_admin:
@@ -113,8 +112,8 @@ class Listings:
         place.validate()
         with self._uow() as uow:
             uow.properties.add(place)
+            uow.record(ListingChanged(place.id))
             uow.commit()
-        self._changed(place.id)
         return place
 
     def update(self, actor: User, property_id: uuid.UUID, changes: PropertyChanges) -> Property:
@@ -136,8 +135,8 @@ class Listings:
             place.validate()
             place.updated_at = now
             uow.properties.update(place)
+            uow.record(ListingChanged(place.id))
             uow.commit()
-        self._changed(property_id)
         return place
 
     def deactivate(self, actor: User, property_id: uuid.UUID) -> None:
@@ -149,8 +148,8 @@ class Listings:
             place.is_active = False
             place.updated_at = now
             uow.properties.update(place)
+            uow.record(ListingChanged(place.id))
             uow.commit()
-        self._changed(property_id)
 
     def details(self, property_id: uuid.UUID, viewer: User | None = None) -> PropertyDetails:
         """A listing with its host. Inactive listings are visible only to their host and administrators."""
@@ -164,10 +163,7 @@ class Listings:
             return Page([], None)  # no listing has an amenity outside the vocabulary
         with self._uow() as uow:
             found = uow.properties.search(criteria, after=after, limit=limit + 1, now=self._clock.now())
-        if len(found) <= limit:
-            return Page(found, None)
-        page = found[:limit]
-        return Page(page, encode_position(page[-1], criteria.sort))
+        return Page.from_overfetch(found, limit, lambda last: encode_position(last, criteria.sort))
 
     def availability(self, property_id: uuid.UUID, start: date | None = None, end: date | None = None) -> list[Stay]:
         """Held stays overlapping ``[start, end)``, clipped to it and merged where they touch."""
@@ -193,13 +189,11 @@ class Listings:
         after = decode_time_key(cursor) if cursor else None
         with self._uow() as uow:
             _visible(uow, property_id)
-            found = uow.reviews.list_for_property(property_id, limit=limit + 1, after=after)
-            authors = uow.users.get_many({r.user_id for r in found[:limit]})
-        next_cursor = None
-        if len(found) > limit:
-            found = found[:limit]
-            next_cursor = encode_time_key(found[-1].created_at, found[-1].id)
-        return Page([ReviewWithAuthor(r, authors.get(r.user_id)) for r in found], next_cursor)
+            page = Page.from_overfetch(
+                uow.reviews.list_for_property(property_id, limit=limit + 1, after=after), limit, time_key_of
+            )
+            authors = uow.users.get_many({r.user_id for r in page.items})
+        return page.map(lambda r: ReviewWithAuthor(r, authors.get(r.user_id)))
 
     def users(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, User]:
         """Many users at once, for batching (GraphQL DataLoaders)."""
@@ -219,10 +213,6 @@ class Listings:
             raise Forbidden("only the property's host may change it")
         return place
 
-    def _changed(self, property_id: uuid.UUID) -> None:
-        if self._cache is not None:
-            self._cache.invalidate(property_scope(property_id), SEARCH_SCOPE)
-
 
 def _visible(uow: UnitOfWork, property_id: uuid.UUID, viewer: User | None = None) -> PropertyDetails:
     """A listing with its host. Inactive listings are visible only to their host and administrators."""
@@ -234,7 +224,7 @@ def _visible(uow: UnitOfWork, property_id: uuid.UUID, viewer: User | None = None
 
 
 def _refuse_if_booked(uow: UnitOfWork, place: Property, now: datetime) -> None:
-    if uow.bookings.holds_dates_from(place.id, now.astimezone(place.zone).date(), now):
+    if uow.bookings.holds_dates_from(place.id, place.today(now), now):
         raise Conflict("this property has current or upcoming bookings", code="has_upcoming_bookings")
 
 

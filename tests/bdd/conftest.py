@@ -62,7 +62,7 @@ class World:
 @pytest.fixture(params=["core", "rest"], autouse=True)
 def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
     if request.param == "core":
-        yield CoreDriver(in_memory_platform(password_hasher=ScryptPasswordHasher(n=2**8)))
+        yield CoreDriver(in_memory_platform(hasher=ScryptPasswordHasher(n=2**8)))
         return
     server: LiveServer = request.getfixturevalue("live_server")
     with httpx.Client(base_url=server.url, timeout=10) as client:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from airbnb_core.domain.bookings import Booking, BookingStatus
+from airbnb_core.domain.bookings import BookingStatus
 from airbnb_core.domain.errors import DomainError
 from airbnb_core.domain.search import SearchCriteria, SearchSort
 from airbnb_core.domain.stay import Stay
@@ -24,6 +24,7 @@ from airbnb_core.ports.unit_of_work import UnitOfWork
 from airbnb_core.services import Services
 from airbnb_core.services.accounts import LogIn, RegisterUser, UpdateProfile
 from airbnb_core.services.listings import PropertyChanges, PropertyDetails, PropertyDraft
+from tests.builders import a_booking
 
 
 @dataclass
@@ -86,12 +87,14 @@ class Driver(Protocol):
 def _book(uow: UnitOfWork, cache: CacheInvalidator, property_id: str, guest_id: str, check_in: date,
           check_out: date, lapsed: bool) -> None:  # fmt: skip
     now = datetime.now(UTC)
-    booking = Booking(
-        id=uuid.uuid4(), user_id=uuid.UUID(guest_id), property_id=uuid.UUID(property_id), check_in_date=check_in,
-        check_out_date=check_out, guests=1, status=BookingStatus.PENDING if lapsed else BookingStatus.CONFIRMED,
-        nightly_subtotal=100, cleaning_fee=0, service_fee=10, total_price=110, currency="EUR",
-        hold_expires_at=now - timedelta(minutes=1) if lapsed else None, created_at=now, updated_at=now,
-    )  # fmt: skip
+    booking = a_booking(
+        user_id=uuid.UUID(guest_id),
+        property_id=uuid.UUID(property_id),
+        stay=Stay(check_in, check_out),
+        status=BookingStatus.PENDING if lapsed else BookingStatus.CONFIRMED,
+        hold_expires_at=now - timedelta(minutes=1) if lapsed else None,
+        created_at=now,
+    )
     with uow:
         uow.bookings.add(booking)
         uow.commit()
@@ -112,8 +115,8 @@ class CoreDriver:
 
     def __init__(self, platform: InMemoryPlatform) -> None:
         self._platform = platform
-        self._accounts = platform.accounts
-        self._listings = platform.listings
+        self._accounts = platform.services.accounts
+        self._listings = platform.services.listings
 
     def _call(self, fn: Any, *args: Any) -> Outcome:
         try:

@@ -235,7 +235,7 @@ def test_profile_update_and_password_change(api: httpx.Client) -> None:
 
 def test_admin_lists_and_deactivates_users(api: httpx.Client, live_server: LiveServer) -> None:
     admin_email = new_email()
-    live_server.container.accounts().create_admin(RegisterUser("Root", admin_email, "admin-pass-1"))
+    live_server.container.services().accounts.create_admin(RegisterUser("Root", admin_email, "admin-pass-1"))
     admin_tokens = api.post("/auth/login", json={"email": admin_email, "password": "admin-pass-1"}).json()
     admin = {"Authorization": f"Bearer {admin_tokens['access_token']}"}
     victim_email, victim_tokens, victim = signed_up(api)

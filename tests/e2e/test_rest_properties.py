@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from airbnb_core.domain.bookings import Booking, BookingStatus
+from airbnb_core.domain.stay import Stay
 from airbnb_core.ports.cache import SEARCH_SCOPE, property_scope
+from tests.builders import a_booking
 from tests.support.stack import LiveServer
 
 
@@ -49,12 +50,12 @@ def listing(city: str, **overrides: Any) -> dict[str, Any]:
 
 
 def book_directly(server: LiveServer, property_id: str, guest_id: str, start: date, end: date) -> None:
-    now = datetime.now(UTC)
-    booking = Booking(
-        id=uuid.uuid4(), user_id=uuid.UUID(guest_id), property_id=uuid.UUID(property_id), check_in_date=start,
-        check_out_date=end, guests=1, status=BookingStatus.CONFIRMED, nightly_subtotal=100, cleaning_fee=0,
-        service_fee=10, total_price=110, currency="EUR", hold_expires_at=None, created_at=now, updated_at=now,
-    )  # fmt: skip
+    booking = a_booking(
+        user_id=uuid.UUID(guest_id),
+        property_id=uuid.UUID(property_id),
+        stay=Stay(start, end),
+        created_at=datetime.now(UTC),
+    )
     with server.container.unit_of_work() as uow:
         uow.bookings.add(booking)
         uow.commit()

@@ -1,8 +1,10 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from adapters.security.passwords import default_concurrency
+from airbnb_core.domain.bookings import BookingTerms
 from bootstrap import ConfigurationError, Settings, build_container
 
 
@@ -16,6 +18,13 @@ def test_defaults_are_the_embedded_development_setup() -> None:
     assert settings.trusted_proxies == ()
     assert settings.ephemeral_jwt_secret and len(settings.jwt_secret) >= 32
     assert Settings.from_env({}).jwt_secret != settings.jwt_secret
+
+
+def test_the_booking_terms_come_from_the_settings() -> None:
+    settings = Settings.from_env({"AIRBNB_BOOKING_HOLD_MINUTES": "30", "AIRBNB_SERVICE_FEE_RATE": "0.125"})
+    assert build_container(settings).booking_terms() == BookingTerms(
+        hold=timedelta(minutes=30), request_window=timedelta(hours=24), service_fee_rate=Decimal("0.125")
+    )
 
 
 def test_production_refuses_a_missing_or_short_jwt_secret() -> None:

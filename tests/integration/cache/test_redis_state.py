@@ -9,8 +9,7 @@ import pytest
 import redis
 import redis.asyncio
 
-from adapters.cache import RedisResponseCache
-from airbnb_core.inmemory import InMemoryCache
+from adapters.cache import InMemoryResponseCache, RedisResponseCache
 
 
 @pytest.fixture
@@ -21,15 +20,15 @@ def clients(redis_url: str) -> Iterator[tuple[redis.Redis, redis.asyncio.Redis]]
 
 
 @pytest.fixture(params=["redis", "in-process"])
-def cache(request: pytest.FixtureRequest) -> RedisResponseCache | InMemoryCache:
+def cache(request: pytest.FixtureRequest) -> RedisResponseCache | InMemoryResponseCache:
     if request.param == "in-process":
-        return InMemoryCache()
+        return InMemoryResponseCache()
     sync, async_ = request.getfixturevalue("clients")
     return RedisResponseCache(sync, async_)
 
 
 def test_a_stored_answer_is_served_until_one_of_its_scopes_is_invalidated(
-    cache: RedisResponseCache | InMemoryCache,
+    cache: RedisResponseCache | InMemoryResponseCache,
 ) -> None:
     async def scenario() -> None:
         value, key = await cache.lookup("property:1", ["property:1", "profiles"])
@@ -45,7 +44,7 @@ def test_a_stored_answer_is_served_until_one_of_its_scopes_is_invalidated(
 
 
 def test_an_answer_computed_before_a_write_is_never_served_after_it(
-    cache: RedisResponseCache | InMemoryCache,
+    cache: RedisResponseCache | InMemoryResponseCache,
 ) -> None:
     async def scenario() -> None:
         _, slow_readers_key = await cache.lookup("search:q", ["search"])  # a reader starts, reads the old data…

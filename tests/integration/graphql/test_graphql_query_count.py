@@ -14,12 +14,15 @@ from litestar.testing import TestClient
 
 from adapters.graphql import build_graphql_router
 from adapters.persistence import SqlAlchemyUnitOfWork, create_engine, make_session_factory, upgrade
-from airbnb_core.domain.bookings import Booking, BookingStatus
+from airbnb_core.domain.bookings import Booking
 from airbnb_core.domain.properties import Property
 from airbnb_core.domain.reviews import Review
+from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
-from airbnb_core.inmemory import HmacTokenService, ScryptPasswordHasher, SystemClock
-from airbnb_core.services import Accounts, Listings, Services
+from airbnb_core.inmemory import SystemClock
+from airbnb_core.services import Services
+from tests.builders import a_booking, a_property, a_user
+from tests.support.services import services_on
 
 PROPERTIES = 60
 HOSTS = 4
@@ -45,13 +48,7 @@ def engine(postgres_url: str) -> Iterator[sa.Engine]:
 @pytest.fixture
 def services(engine: sa.Engine) -> Services:
     sessions = make_session_factory(engine)
-
-    def uow() -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(sessions)
-
-    clock = SystemClock()
-    accounts = Accounts(uow, hasher=ScryptPasswordHasher(n=2**8), tokens=HmacTokenService(b"k" * 32), clock=clock)
-    return Services(accounts, Listings(uow, clock))
+    return services_on(lambda: SqlAlchemyUnitOfWork(sessions), clock=SystemClock())
 
 
 @pytest.fixture
@@ -59,9 +56,9 @@ def seeded(services: Services, engine: sa.Engine) -> None:
     """60 properties of 4 hosts, each with 4 reviews by 5 guests and one upcoming booking."""
     now = datetime.now(UTC)
     sessions = make_session_factory(engine)
-    hosts = [_user(f"Host {i}", now, is_host=True) for i in range(HOSTS)]
-    guests = [_user(f"Guest {i}", now) for i in range(GUESTS)]
-    places = [_property(hosts[n % HOSTS], now - timedelta(minutes=n)) for n in range(PROPERTIES)]
+    hosts = [a_user(name=f"Host {i}", is_host=True, created_at=now) for i in range(HOSTS)]
+    guests = [a_user(name=f"Guest {i}", created_at=now) for i in range(GUESTS)]
+    places = [a_property(host=hosts[n % HOSTS], created_at=now - timedelta(minutes=n)) for n in range(PROPERTIES)]
     bookings, reviews = [], []
     for n, place in enumerate(places):
         for k in range(REVIEWS_PER_PROPERTY):
@@ -86,24 +83,8 @@ def http(services: Services) -> Iterator[TestClient[Litestar]]:
         yield client
 
 
-def _user(name: str, now: datetime, *, is_host: bool = False) -> User:
-    user_id = uuid.uuid4()
-    return User(user_id, name, f"{user_id.hex}@example.com", "scrypt$unused", now, is_host=is_host)
-
-
-def _property(host: User, created_at: datetime) -> Property:
-    return Property(
-        id=uuid.uuid4(), host_id=host.id, title="Loft", description="", location="1 Main St", city="Lyon",
-        country="FR", latitude=45.76, longitude=4.84, price_per_night=10_000, currency="EUR", max_guests=2,
-        created_at=created_at, updated_at=created_at,
-    )  # fmt: skip
-
-
 def _booking(place: Property, guest: User, check_in: date, now: datetime) -> Booking:
-    return Booking(
-        uuid.uuid4(), guest.id, place.id, check_in, check_in + timedelta(days=3), 1, BookingStatus.CONFIRMED,
-        30_000, 0, 3_000, 33_000, "EUR", None, now, now,
-    )  # fmt: skip
+    return a_booking(guest=guest, place=place, stay=Stay(check_in, check_in + timedelta(days=3)), created_at=now)
 
 
 def _statements_for_page(http: TestClient[Litestar], engine: sa.Engine, limit: int) -> tuple[int, dict[str, Any]]:

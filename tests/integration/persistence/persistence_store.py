@@ -14,7 +14,9 @@ from airbnb_core.domain.bookings import Booking, BookingStatus
 from airbnb_core.domain.payments import Payment, PaymentStatus
 from airbnb_core.domain.properties import Property
 from airbnb_core.domain.reviews import Review
+from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
+from tests.builders import a_booking, a_property, a_user
 
 E = TypeVar("E")
 
@@ -39,49 +41,16 @@ class Store:
         return entity
 
     def user(self, **overrides: Any) -> User:
-        user_id = uuid.uuid4()
-        user = User(user_id, "Ada Lovelace", f"ada-{user_id.hex[:8]}@example.com", "scrypt$hash", NOW)
-        return self._save("users", replace(user, **overrides))
+        return self._save("users", a_user(**{"created_at": NOW, **overrides}))
 
     def place(self, host: User, **overrides: Any) -> Property:
-        place = Property(
-            id=uuid.uuid4(),
-            host_id=host.id,
-            title="Loft by the canal",
-            description="Bright, quiet, two minutes from the station.",
-            location="12 Prinsengracht",
-            city="Amsterdam",
-            country="NL",
-            latitude=52.37,
-            longitude=4.89,
-            price_per_night=12_500,
-            currency="EUR",
-            max_guests=4,
-            created_at=NOW,
-            updated_at=NOW,
-        )
-        return self._save("properties", replace(place, **overrides))
+        return self._save("properties", a_property(host=host, **{"created_at": NOW, **overrides}))
 
     def booking(self, guest: User, place: Property, check_in: int, check_out: int, **overrides: Any) -> Booking:
-        """A booking from day ``check_in`` to day ``check_out`` of July 2030."""
-        booking = Booking(
-            id=uuid.uuid4(),
-            user_id=guest.id,
-            property_id=place.id,
-            check_in_date=date(2030, 7, check_in),
-            check_out_date=date(2030, 7, check_out),
-            guests=2,
-            status=BookingStatus.PENDING,
-            nightly_subtotal=25_000,
-            cleaning_fee=3_000,
-            service_fee=2_800,
-            total_price=30_800,
-            currency="EUR",
-            hold_expires_at=NOW + timedelta(minutes=15),
-            created_at=NOW,
-            updated_at=NOW,
-        )
-        return self._save("bookings", replace(booking, **overrides))
+        """A pending booking from day ``check_in`` to day ``check_out`` of July 2030."""
+        stay = Stay(date(2030, 7, check_in), date(2030, 7, check_out))
+        pending = {"status": BookingStatus.PENDING, "hold_expires_at": NOW + timedelta(minutes=15), "created_at": NOW}
+        return self._save("bookings", a_booking(guest=guest, place=place, stay=stay, **{**pending, **overrides}))
 
     def payment(self, booking: Booking, **overrides: Any) -> Payment:
         payment = Payment(

@@ -6,19 +6,15 @@ from persistence_store import NOW
 
 from adapters.persistence import SqlAlchemyUnitOfWork, make_session_factory
 from airbnb_core.domain.errors import EmailTaken, InvalidCredentials, Unauthenticated
-from airbnb_core.inmemory import FixedClock, HmacTokenService, ScryptPasswordHasher
+from airbnb_core.inmemory import FixedClock
 from airbnb_core.services.accounts import Accounts, LogIn, RegisterUser, UpdateProfile
+from tests.support.services import services_on
 
 
 @pytest.fixture
 def accounts(engine: sa.Engine) -> Accounts:
     sessions = make_session_factory(engine)
-    return Accounts(
-        uow=lambda: SqlAlchemyUnitOfWork(sessions),
-        hasher=ScryptPasswordHasher(n=2**10),
-        tokens=HmacTokenService(b"test-secret"),
-        clock=FixedClock(NOW),
-    )
+    return services_on(lambda: SqlAlchemyUnitOfWork(sessions), clock=FixedClock(NOW)).accounts
 
 
 def test_a_user_registers_logs_in_and_refreshes_the_session(accounts: Accounts) -> None:

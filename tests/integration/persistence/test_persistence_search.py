@@ -24,6 +24,8 @@ from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
 from airbnb_core.inmemory import FixedClock, InMemoryStore, InMemoryUnitOfWork
 from airbnb_core.services.listings import Listings
+from tests.builders import a_booking, a_property, a_user
+from tests.support.services import services_on
 
 
 @contextmanager
@@ -64,7 +66,7 @@ class Catalogue:
 
     def listings(self) -> Listings:
         sessions = make_session_factory(self.engine)
-        return Listings(uow=lambda: SqlAlchemyUnitOfWork(sessions), clock=FixedClock(NOW))
+        return services_on(lambda: SqlAlchemyUnitOfWork(sessions), clock=FixedClock(NOW)).listings
 
     def search(
         self, criteria: SearchCriteria, after: tuple[SortValue, uuid.UUID] | None = None, limit: int = 100
@@ -98,28 +100,11 @@ def mirror(
 
 
 def _catalogue(engine: sa.Engine) -> Catalogue:
-    host = User(uuid.uuid4(), "Host", "host@example.com", "x", NOW, is_host=True)
-    gone = User(uuid.uuid4(), "Gone", "gone@example.com", "x", NOW, is_host=True, is_active=False)
-    base = Property(
-        id=uuid.uuid4(),
-        host_id=host.id,
-        title="Loft by the canal",
-        description="Bright, quiet, two minutes from the station.",
-        location="12 Prinsengracht",
-        city="Amsterdam",
-        country="NL",
-        latitude=52.37,
-        longitude=4.89,
-        price_per_night=12_500,
-        currency="EUR",
-        max_guests=4,
-        created_at=NOW,
-        updated_at=NOW,
-    )
+    host = a_user(name="Host", is_host=True, created_at=NOW)
+    gone = a_user(name="Gone", is_host=True, is_active=False, created_at=NOW)
 
     def place(age_days: int, **fields: Any) -> Property:
-        created = NOW - timedelta(days=age_days)
-        return replace(base, id=uuid.uuid4(), created_at=created, updated_at=created, **fields)
+        return a_property(host=host, created_at=NOW - timedelta(days=age_days), **fields)
 
     places = {
         "canal_loft": place(
@@ -547,7 +532,7 @@ AMENITY_POOL = ("wifi", "kitchen", "pool", "air_conditioning", "pets_allowed")
 
 def _random_world(rng: random.Random) -> tuple[list[User], list[Property], list[Booking]]:
     users = [
-        User(uuid.uuid4(), f"User {i}", f"user{i}-{rng.getrandbits(32)}@example.com", "x", NOW, is_host=True)
+        a_user(name=f"User {i}", email=f"user{i}-{rng.getrandbits(32)}@example.com", is_host=True, created_at=NOW)
         for i in range(6)
     ]
     users[0].is_active = False
@@ -561,9 +546,8 @@ def _random_world(rng: random.Random) -> tuple[list[User], list[Property], list[
         created = NOW - timedelta(days=rng.randint(0, 8))
         min_nights = rng.randint(1, 3)
         places.append(
-            Property(
-                id=uuid.uuid4(),
-                host_id=rng.choice(users).id,
+            a_property(
+                host=rng.choice(users),
                 title=text(rng.randint(1, 3)),
                 description=text(rng.randint(0, 5)),
                 location=f"{rng.randint(1, 99)} {text(1)}",
@@ -572,10 +556,8 @@ def _random_world(rng: random.Random) -> tuple[list[User], list[Property], list[
                 latitude=38.7 + rng.uniform(-0.3, 0.3),
                 longitude=-9.1 + rng.uniform(-0.3, 0.3),
                 price_per_night=rng.choice([5_000, 7_500, 10_000, 12_500, 20_000]),
-                currency="EUR",
                 max_guests=rng.randint(1, 6),
                 created_at=created,
-                updated_at=created,
                 min_nights=min_nights,
                 max_nights=rng.choice([min_nights, 3, 7, 30]),
                 instant_book=rng.random() < 0.5,
@@ -599,8 +581,7 @@ def _random_world(rng: random.Random) -> tuple[list[User], list[Property], list[
 
 
 def _booking(guest: User, place: Property, stay: Stay, status: BookingStatus, hold: Any) -> Booking:
-    return Booking(uuid.uuid4(), guest.id, place.id, stay.check_in, stay.check_out, 1, status,
-                   100, 0, 10, 110, "EUR", hold, NOW, NOW)  # fmt: skip
+    return a_booking(guest=guest, place=place, stay=stay, status=status, hold_expires_at=hold, created_at=NOW)
 
 
 def _random_criteria(rng: random.Random) -> SearchCriteria:

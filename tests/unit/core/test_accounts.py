@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from airbnb_core.domain.bookings import BookingTerms
 from airbnb_core.domain.errors import (
     Conflict,
     EmailTaken,
@@ -24,6 +25,7 @@ from airbnb_core.inmemory import (
     InMemoryUnitOfWork,
     ScryptPasswordHasher,
 )
+from airbnb_core.services import build_services
 from airbnb_core.services.accounts import Accounts, LogIn, RegisterUser, UpdateProfile
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
@@ -42,14 +44,15 @@ def accounts(clock: FixedClock) -> Accounts:
 def accounts_on(
     store: InMemoryStore, clock: FixedClock, unit_of_work: type[InMemoryUnitOfWork] = InMemoryUnitOfWork
 ) -> Accounts:
-    return Accounts(
-        uow=lambda: unit_of_work(store),
+    return build_services(
+        lambda: unit_of_work(store),
         hasher=ScryptPasswordHasher(n=2**8),
         tokens=HmacTokenService(b"k" * 32, ttl_seconds=900),
         clock=clock,
         limiter=InMemoryRateLimiter(clock),
         attempts_per_minute=50,
-    )
+        terms=BookingTerms(),
+    ).accounts
 
 
 def register(accounts: Accounts, email: str = "ann@example.com", **kw: object) -> None:

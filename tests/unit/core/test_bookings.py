@@ -4,21 +4,21 @@ from decimal import Decimal
 
 import pytest
 
-from airbnb_core.domain.bookings import Booking, BookingStatus, CancelledBy
+from airbnb_core.domain.bookings import Booking, BookingStatus, BookingTerms, CancelledBy
 from airbnb_core.domain.errors import Conflict, Forbidden, InvalidInput, InvalidTransition
 from airbnb_core.domain.payments import Payment, PaymentStatus
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
+from tests.builders import a_user
 from tests.unit.core.test_pricing_and_stays import a_property
 
 NOW = datetime(2030, 1, 1, 12, tzinfo=UTC)
-TODAY = date(2030, 1, 1)
 HOLD = timedelta(minutes=15)
 
 
 def a_guest() -> User:
-    return User(uuid.uuid4(), "Gus", "gus@example.com", "hash", NOW)
+    return a_user(name="Gus", created_at=NOW)
 
 
 def book(**overrides: object) -> Booking:
@@ -27,10 +27,8 @@ def book(**overrides: object) -> Booking:
         place=a_property(),
         stay=Stay(date(2030, 2, 1), date(2030, 2, 4)),
         guests=2,
-        today=TODAY,
         now=NOW,
-        hold=HOLD,
-        service_fee_rate=Decimal("0.10"),
+        terms=BookingTerms(hold=HOLD, service_fee_rate=Decimal("0.10")),
     )
     args.update(overrides)
     return Booking.request(**args)  # type: ignore[arg-type]
@@ -49,6 +47,21 @@ def test_booking_rules_are_all_reported() -> None:
     with pytest.raises(InvalidInput) as err:
         book(stay=Stay(date(2029, 12, 1), date(2029, 12, 2)), guests=9, place=a_property(min_nights=2))
     assert {e.field for e in err.value.errors} == {"check_in", "check_out", "guests"}
+
+
+def test_a_stay_starts_no_earlier_than_today_where_the_property_is() -> None:
+    auckland = a_property(timezone="Pacific/Auckland")  # 2030-01-02 01:00 there at NOW
+    assert auckland.today(NOW) == date(2030, 1, 2)
+    with pytest.raises(InvalidInput) as err:
+        book(place=auckland, stay=Stay(date(2030, 1, 1), date(2030, 1, 3)))
+    assert [e.field for e in err.value.errors] == ["check_in"]
+    assert book(place=auckland, stay=Stay(date(2030, 1, 2), date(2030, 1, 3))).check_in_date == date(2030, 1, 2)
+
+
+def test_a_request_to_book_waits_for_the_host_as_long_as_the_terms_say() -> None:
+    terms, request = BookingTerms(request_window=timedelta(hours=6)), book()
+    request.paid(instant_book=False, now=NOW, request_window=terms.request_window)
+    assert request.hold_expires_at == NOW + timedelta(hours=6)
 
 
 def test_hosts_cannot_book_their_own_property() -> None:

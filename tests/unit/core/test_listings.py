@@ -1,10 +1,10 @@
-import dataclasses
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from airbnb_core.domain.bookings import Booking, BookingStatus
+from adapters.cache import InMemoryResponseCache
+from airbnb_core.domain.bookings import BookingStatus
 from airbnb_core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.search import Circle, SearchCriteria, SearchSort
@@ -20,17 +20,21 @@ from airbnb_core.inmemory import (
 from airbnb_core.ports.cache import SEARCH_SCOPE, property_scope
 from airbnb_core.services.accounts import RegisterUser
 from airbnb_core.services.listings import PropertyChanges, PropertyDraft
+from tests.builders import a_booking
 
 NOW = datetime(2030, 3, 1, 12, tzinfo=UTC)
 
 
 @pytest.fixture
 def platform() -> InMemoryPlatform:
-    return in_memory_platform(FixedClock(NOW), ScryptPasswordHasher(n=2**8))
+    # The web edge's in-process cache, to show which cached answers each write makes unreachable.
+    return in_memory_platform(clock=FixedClock(NOW), hasher=ScryptPasswordHasher(n=2**8), cache=InMemoryResponseCache())
 
 
 def person(platform: InMemoryPlatform, name: str, *, host: bool = False) -> User:
-    return platform.accounts.register(RegisterUser(name, f"{name.lower()}@example.com", "a-long-password", host))
+    return platform.services.accounts.register(
+        RegisterUser(name, f"{name.lower()}@example.com", "a-long-password", host)
+    )
 
 
 def draft(**overrides: object) -> PropertyDraft:
@@ -53,12 +57,7 @@ def draft(**overrides: object) -> PropertyDraft:
 
 def hold(platform: InMemoryPlatform, property_id: uuid.UUID, start: date, end: date, **overrides: object) -> None:
     guest = person(platform, f"G{uuid.uuid4().hex[:6]}")
-    booking = Booking(
-        id=uuid.uuid4(), user_id=guest.id, property_id=property_id, check_in_date=start, check_out_date=end,
-        guests=1, status=BookingStatus.CONFIRMED, nightly_subtotal=1, cleaning_fee=0, service_fee=0, total_price=1,
-        currency="EUR", hold_expires_at=None, created_at=NOW, updated_at=NOW,
-    )  # fmt: skip
-    booking = dataclasses.replace(booking, **overrides)  # type: ignore[arg-type]
+    booking = a_booking(guest=guest, property_id=property_id, stay=Stay(start, end), created_at=NOW, **overrides)
     with InMemoryUnitOfWork(platform.store) as uow:
         uow.bookings.add(booking)
         uow.commit()
@@ -66,89 +65,95 @@ def hold(platform: InMemoryPlatform, property_id: uuid.UUID, start: date, end: d
 
 def test_hosts_create_listings_with_normalized_fields(platform: InMemoryPlatform) -> None:
     host = person(platform, "Hana", host=True)
-    place = platform.listings.create(host, draft())
+    place = platform.services.listings.create(host, draft())
     assert (place.host_id, place.country, place.amenities) == (host.id, "FR", ("kitchen", "wifi"))
     assert place.is_active and place.review_count == 0 and place.rating_avg is None
 
 
 def test_guests_cannot_list_and_invalid_fields_are_all_reported(platform: InMemoryPlatform) -> None:
     with pytest.raises(Forbidden):
-        platform.listings.create(person(platform, "Gus"), draft())
+        platform.services.listings.create(person(platform, "Gus"), draft())
     host = person(platform, "Hana", host=True)
     with pytest.raises(InvalidInput) as err:
-        platform.listings.create(host, draft(title="", currency="XXX", max_guests=0, cancellation_policy="lenient"))
+        platform.services.listings.create(
+            host, draft(title="", currency="XXX", max_guests=0, cancellation_policy="lenient")
+        )
     assert {e.field for e in err.value.errors} == {"cancellation_policy"}
     with pytest.raises(InvalidInput) as err:
-        platform.listings.create(host, draft(title="", currency="XXX", max_guests=0))
+        platform.services.listings.create(host, draft(title="", currency="XXX", max_guests=0))
     assert {e.field for e in err.value.errors} == {"title", "currency", "max_guests"}
 
 
 def test_only_the_owner_or_an_admin_may_change_a_listing(platform: InMemoryPlatform) -> None:
     host, other = person(platform, "Hana", host=True), person(platform, "Olga", host=True)
-    place = platform.listings.create(host, draft())
+    place = platform.services.listings.create(host, draft())
     with pytest.raises(Forbidden):
-        platform.listings.update(other, place.id, PropertyChanges(price_per_night=1))
-    admin, _ = platform.accounts.create_admin(RegisterUser("Root", "root@example.com", "a-long-password"))
-    updated = platform.listings.update(admin, place.id, PropertyChanges(price_per_night=9_000, instant_book=True))
+        platform.services.listings.update(other, place.id, PropertyChanges(price_per_night=1))
+    admin, _ = platform.services.accounts.create_admin(RegisterUser("Root", "root@example.com", "a-long-password"))
+    updated = platform.services.listings.update(
+        admin, place.id, PropertyChanges(price_per_night=9_000, instant_book=True)
+    )
     assert (updated.price_per_night, updated.instant_book, updated.title) == (9_000, True, "Sunny loft")
     with pytest.raises(NotFound):
-        platform.listings.update(host, uuid.uuid4(), PropertyChanges())
+        platform.services.listings.update(host, uuid.uuid4(), PropertyChanges())
     with pytest.raises(InvalidInput):
-        platform.listings.update(host, place.id, PropertyChanges(min_nights=400))
+        platform.services.listings.update(host, place.id, PropertyChanges(min_nights=400))
 
 
 def test_deactivation_is_refused_while_bookings_are_upcoming(platform: InMemoryPlatform) -> None:
     host = person(platform, "Hana", host=True)
-    place = platform.listings.create(host, draft())
+    place = platform.services.listings.create(host, draft())
     hold(platform, place.id, date(2030, 4, 1), date(2030, 4, 5))
     with pytest.raises(Conflict):
-        platform.listings.deactivate(host, place.id)
+        platform.services.listings.deactivate(host, place.id)
     with pytest.raises(Conflict):
-        platform.listings.update(host, place.id, PropertyChanges(is_active=False))
-    past = platform.listings.create(host, draft())
+        platform.services.listings.update(host, place.id, PropertyChanges(is_active=False))
+    past = platform.services.listings.create(host, draft())
     hold(platform, past.id, date(2030, 1, 1), date(2030, 1, 5))
-    platform.listings.deactivate(host, past.id)
+    platform.services.listings.deactivate(host, past.id)
     with pytest.raises(NotFound):
-        platform.listings.details(past.id)
-    assert platform.listings.details(past.id, viewer=host).place.is_active is False
+        platform.services.listings.details(past.id)
+    assert platform.services.listings.details(past.id, viewer=host).place.is_active is False
 
 
 def test_details_show_the_host_and_hide_listings_of_deactivated_hosts(platform: InMemoryPlatform) -> None:
     host = person(platform, "Hana", host=True)
-    place = platform.listings.create(host, draft())
-    assert platform.listings.details(place.id).host.name == "Hana"
-    admin, _ = platform.accounts.create_admin(RegisterUser("Root", "root@example.com", "a-long-password"))
-    platform.accounts.deactivate(admin, host.id)
+    place = platform.services.listings.create(host, draft())
+    assert platform.services.listings.details(place.id).host.name == "Hana"
+    admin, _ = platform.services.accounts.create_admin(RegisterUser("Root", "root@example.com", "a-long-password"))
+    platform.services.accounts.deactivate(admin, host.id)
     with pytest.raises(NotFound):
-        platform.listings.details(place.id)
-    assert platform.listings.search(SearchCriteria(), limit=10).items == []
+        platform.services.listings.details(place.id)
+    assert platform.services.listings.search(SearchCriteria(), limit=10).items == []
 
 
 def test_availability_merges_and_clips_held_stays_and_ignores_lapsed_holds(platform: InMemoryPlatform) -> None:
     host = person(platform, "Hana", host=True)
-    place = platform.listings.create(host, draft())
+    place = platform.services.listings.create(host, draft())
     hold(platform, place.id, date(2030, 3, 1), date(2030, 3, 5))
     hold(platform, place.id, date(2030, 3, 5), date(2030, 3, 8))
     hold(platform, place.id, date(2030, 3, 20), date(2030, 3, 22), status=BookingStatus.PENDING,
          hold_expires_at=NOW - timedelta(minutes=1))  # fmt: skip
     hold(platform, place.id, date(2030, 3, 25), date(2030, 3, 27), status=BookingStatus.CANCELLED)
-    assert platform.listings.availability(place.id, date(2030, 3, 3), date(2030, 4, 1)) == [
+    assert platform.services.listings.availability(place.id, date(2030, 3, 3), date(2030, 4, 1)) == [
         Stay(date(2030, 3, 3), date(2030, 3, 8))
     ]
     with pytest.raises(InvalidInput):
-        platform.listings.availability(place.id, date(2030, 3, 3), date(2031, 3, 5))
+        platform.services.listings.availability(place.id, date(2030, 3, 3), date(2031, 3, 5))
     with pytest.raises(InvalidInput):
-        platform.listings.availability(place.id, date(2030, 3, 3), date(2030, 3, 3))
+        platform.services.listings.availability(place.id, date(2030, 3, 3), date(2030, 3, 3))
 
 
 def test_search_filters_sorts_and_pages_through_every_match_once(platform: InMemoryPlatform) -> None:
     host = person(platform, "Hana", host=True)
-    cheap = platform.listings.create(host, draft(price_per_night=5_000, amenities=("wifi",)))
+    cheap = platform.services.listings.create(host, draft(price_per_night=5_000, amenities=("wifi",)))
     platform.clock.advance(timedelta(seconds=1))  # type: ignore[union-attr]
-    pricey = platform.listings.create(host, draft(price_per_night=30_000, instant_book=True, max_guests=6))
+    pricey = platform.services.listings.create(host, draft(price_per_night=30_000, instant_book=True, max_guests=6))
     platform.clock.advance(timedelta(seconds=1))  # type: ignore[union-attr]
-    lyon = platform.listings.create(host, draft(city="Lyon", latitude=45.76, longitude=4.84, description="quiet"))
-    search = platform.listings.search
+    lyon = platform.services.listings.create(
+        host, draft(city="Lyon", latitude=45.76, longitude=4.84, description="quiet")
+    )
+    search = platform.services.listings.search
 
     def ids(criteria: SearchCriteria, limit: int = 10) -> list[uuid.UUID]:
         return [p.id for p in search(criteria, limit=limit).items]
@@ -195,29 +200,60 @@ def test_nonsense_search_criteria_are_refused(criteria: dict[str, object]) -> No
         SearchCriteria(**criteria)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("parameters", "errors"),
+    [
+        (dict(check_in=date(2030, 5, 1)), [("check_out", "is required with check_in")]),
+        (dict(check_out=date(2030, 5, 1)), [("check_in", "is required with check_out")]),
+        (dict(lat=43.7, radius_km=5), [("lng", "lat, lng and radius_km go together")]),
+        (
+            dict(radius_km=5),
+            [("lat", "lat, lng and radius_km go together"), ("lng", "lat, lng and radius_km go together")],
+        ),
+    ],
+)
+def test_search_parameters_that_go_together_are_refused_alone(
+    parameters: dict[str, object], errors: list[tuple[str, str]]
+) -> None:
+    with pytest.raises(InvalidInput) as err:
+        SearchCriteria.from_parameters(**parameters)  # type: ignore[arg-type]
+    assert [(e.field, e.message) for e in err.value.errors] == errors
+
+
+def test_search_parameters_become_a_stay_an_area_and_a_set_of_amenities() -> None:
+    criteria = SearchCriteria.from_parameters(
+        q="loft", check_in=date(2030, 5, 1), check_out=date(2030, 5, 3), lat=1.0, lng=2.0, radius_km=3.0,
+        amenities=["wifi", "pool", "wifi"], sort=SearchSort.RATING,
+    )  # fmt: skip
+    assert criteria == SearchCriteria(
+        text="loft", stay=Stay(date(2030, 5, 1), date(2030, 5, 3)), area=Circle(1.0, 2.0, 3.0),
+        amenities=frozenset({"wifi", "pool"}), sort=SearchSort.RATING,
+    )  # fmt: skip
+
+
 def test_reviews_are_listed_newest_first_with_their_authors(platform: InMemoryPlatform) -> None:
     host, guest = person(platform, "Hana", host=True), person(platform, "Gus")
-    place = platform.listings.create(host, draft())
+    place = platform.services.listings.create(host, draft())
     with InMemoryUnitOfWork(platform.store) as uow:
         for i in range(5):
             uow.reviews.add(Review(uuid.uuid4(), uuid.uuid4(), guest.id, place.id, 1 + i % 5, f"stay {i}",
                                    NOW + timedelta(days=i)))  # fmt: skip
         uow.commit()
-    first = platform.listings.reviews(place.id, limit=3)
+    first = platform.services.listings.reviews(place.id, limit=3)
     assert [r.review.comment for r in first.items] == ["stay 4", "stay 3", "stay 2"]
     assert first.items[0].author is not None and first.items[0].author.name == "Gus"
-    rest = platform.listings.reviews(place.id, limit=3, cursor=first.next_cursor)
+    rest = platform.services.listings.reviews(place.id, limit=3, cursor=first.next_cursor)
     assert [r.review.comment for r in rest.items] == ["stay 1", "stay 0"] and rest.next_cursor is None
-    recent = platform.listings.recent_reviews([place.id], 2)
+    recent = platform.services.listings.recent_reviews([place.id], 2)
     assert [r.comment for r in recent[place.id]] == ["stay 4", "stay 3"]
 
 
 def test_every_listing_write_invalidates_its_cached_answers(platform: InMemoryPlatform) -> None:
     host = person(platform, "Hana", host=True)
-    place = platform.listings.create(host, draft())
+    place = platform.services.listings.create(host, draft())
     scopes = [property_scope(place.id), SEARCH_SCOPE]
     before = platform.cache.versioned_key("k", scopes)
-    platform.listings.update(host, place.id, PropertyChanges(title="New title"))
+    platform.services.listings.update(host, place.id, PropertyChanges(title="New title"))
     after_update = platform.cache.versioned_key("k", scopes)
-    platform.listings.deactivate(host, place.id)
+    platform.services.listings.deactivate(host, place.id)
     assert len({before, after_update, platform.cache.versioned_key("k", scopes)}) == 3

@@ -1,4 +1,3 @@
-import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -8,30 +7,14 @@ from airbnb_core.domain.errors import InvalidInput
 from airbnb_core.domain.money import Money, round_half_up
 from airbnb_core.domain.properties import CancellationPolicy, Property
 from airbnb_core.domain.stay import Stay
+from tests import builders
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def a_property(**overrides: object) -> Property:
-    fields: dict[str, object] = dict(
-        id=uuid.uuid4(),
-        host_id=uuid.uuid4(),
-        title="Loft by the canal",
-        description="Bright and quiet",
-        location="12 Canal St",
-        city="Amsterdam",
-        country="NL",
-        latitude=52.37,
-        longitude=4.89,
-        price_per_night=10_000,
-        currency="EUR",
-        max_guests=4,
-        created_at=NOW,
-        updated_at=NOW,
-        cleaning_fee=2_500,
-    )
-    fields.update(overrides)
-    return Property(**fields)  # type: ignore[arg-type]
+    """A listing at 100.00 EUR a night plus 25.00 cleaning: the prices these tests compute with."""
+    return builders.a_property(**{"price_per_night": 10_000, "cleaning_fee": 2_500, **overrides})
 
 
 def test_back_to_back_stays_do_not_overlap() -> None:

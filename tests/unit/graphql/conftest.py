@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -11,19 +10,14 @@ from litestar.testing import TestClient
 from adapters.graphql import build_graphql_router
 from airbnb_core.inmemory import (
     FixedClock,
-    HmacTokenService,
+    InMemoryPlatform,
     InMemoryRateLimiter,
     InMemoryStore,
-    InMemoryUnitOfWork,
     ScryptPasswordHasher,
+    in_memory_platform,
 )
 from airbnb_core.services import Accounts, Listings, Services
 from tests.unit.graphql.support import ATTEMPTS_PER_MINUTE, GraphQLClient
-
-
-@pytest.fixture
-def store() -> InMemoryStore:
-    return InMemoryStore()
 
 
 @pytest.fixture
@@ -33,26 +27,34 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def accounts(store: InMemoryStore, clock: FixedClock) -> Accounts:
-    return Accounts(
-        uow=lambda: InMemoryUnitOfWork(store),
+def platform(clock: FixedClock) -> InMemoryPlatform:
+    return in_memory_platform(
+        clock=clock,
         # Cheap hashes keep the suite fast; the hashing itself is the core's concern.
         hasher=ScryptPasswordHasher(n=2**10),
-        tokens=HmacTokenService(secrets.token_bytes(32)),
-        clock=clock,
         limiter=InMemoryRateLimiter(clock),
         attempts_per_minute=ATTEMPTS_PER_MINUTE,
     )
 
 
 @pytest.fixture
-def listings(store: InMemoryStore, clock: FixedClock) -> Listings:
-    return Listings(uow=lambda: InMemoryUnitOfWork(store), clock=clock)
+def store(platform: InMemoryPlatform) -> InMemoryStore:
+    return platform.store
 
 
 @pytest.fixture
-def services(accounts: Accounts, listings: Listings) -> Services:
-    return Services(accounts, listings)
+def services(platform: InMemoryPlatform) -> Services:
+    return platform.services
+
+
+@pytest.fixture
+def accounts(services: Services) -> Accounts:
+    return services.accounts
+
+
+@pytest.fixture
+def listings(services: Services) -> Listings:
+    return services.listings
 
 
 @pytest.fixture

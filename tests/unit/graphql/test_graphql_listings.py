@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from airbnb_core.domain.bookings import Booking, BookingStatus
 from airbnb_core.domain.reviews import Review
+from airbnb_core.domain.stay import Stay
 from airbnb_core.inmemory import FixedClock, InMemoryStore
 from airbnb_core.services import Listings
+from tests.builders import a_booking
 from tests.unit.graphql.support import LISTING, GraphQLClient, only_error
 
 PROPERTY_FIELDS = """
@@ -37,11 +38,12 @@ TODAY = date(2030, 6, 1)  # the conftest clock's day
 
 def book(store: InMemoryStore, property_id: str, guest_id: str, check_in: date, nights: int) -> None:
     """A confirmed booking, written straight into the store: booking use cases are not this adapter's."""
-    now = datetime(2030, 5, 1, tzinfo=UTC)
-    booking = Booking(
-        uuid.uuid4(), uuid.UUID(guest_id), uuid.UUID(property_id), check_in, check_in + timedelta(days=nights),
-        1, BookingStatus.CONFIRMED, 0, 0, 0, 0, "EUR", None, now, now,
-    )  # fmt: skip
+    booking = a_booking(
+        user_id=uuid.UUID(guest_id),
+        property_id=uuid.UUID(property_id),
+        stay=Stay(check_in, check_in + timedelta(days=nights)),
+        created_at=datetime(2030, 5, 1, tzinfo=UTC),
+    )
     store.bookings = {**store.bookings, booking.id: booking}
 
 
@@ -366,15 +368,15 @@ def test_search_pages_through_every_property_once(gql: GraphQLClient) -> None:
 @pytest.mark.parametrize(
     ("arguments", "fields"),
     [
-        ({"checkIn": "2030-07-01"}, [{"field": "checkOut", "message": "is required with checkIn"}]),
-        ({"checkOut": "2030-07-01"}, [{"field": "checkIn", "message": "is required with checkOut"}]),
+        ({"checkIn": "2030-07-01"}, [{"field": "checkOut", "message": "is required with check_in"}]),
+        ({"checkOut": "2030-07-01"}, [{"field": "checkIn", "message": "is required with check_out"}]),
         (
             {"checkIn": "2030-07-03", "checkOut": "2030-07-01"},
             [{"field": "checkOut", "message": "must be after check_in"}],
         ),
         (
             {"lat": 43.7, "radiusKm": 5},
-            [{"field": "lng", "message": "lat, lng and radiusKm go together"}],
+            [{"field": "lng", "message": "lat, lng and radius_km go together"}],
         ),
         (
             {"lat": 43.7, "lng": 7.2, "radiusKm": 900},

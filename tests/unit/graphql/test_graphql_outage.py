@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -12,8 +13,9 @@ from adapters.graphql import build_graphql_router
 from airbnb_core.domain.errors import ServiceUnavailable
 from airbnb_core.inmemory import FixedClock
 from airbnb_core.ports.unit_of_work import UnitOfWork
-from airbnb_core.services import Accounts, Listings, Services
+from airbnb_core.services import Accounts, Services
 from airbnb_core.services.accounts import RegisterUser
+from tests.support.services import services_on
 
 
 def unreachable_database() -> UnitOfWork:
@@ -22,9 +24,9 @@ def unreachable_database() -> UnitOfWork:
 
 
 @pytest.fixture
-def http(accounts: Accounts, clock: FixedClock) -> Iterator[TestClient[Litestar]]:
+def http(services: Services, clock: FixedClock) -> Iterator[TestClient[Litestar]]:
     # Accounts keep their working in-memory store: only the listings' database is down.
-    services = Services(accounts, Listings(uow=unreachable_database, clock=clock))
+    services = dataclasses.replace(services, listings=services_on(unreachable_database, clock=clock).listings)
     app = Litestar(route_handlers=[build_graphql_router(lambda: services, graphiql=False)])
     with TestClient(app) as client:
         yield client

@@ -1,238 +1,26 @@
-"""Standard-library adapters for every port, so the core runs on its own.
-
-They back the core's unit tests and let a script use the platform without a database or a web
-server. They are real implementations (scrypt password hashes, HMAC-signed tokens, transactional
-unit of work), sized for one process and modest data, not for production traffic.
-"""
+"""The in-memory store: committed tables, their repositories and a serializable unit of work over them."""
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
-import hmac
-import json
-import math
 import re
-import secrets
 import threading
-import time
 import uuid
-from collections import OrderedDict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from typing import Any, TypeVar
+from datetime import date, datetime
+from typing import Any
 
 from airbnb_core.domain.bookings import ACTIVE_STATUSES, Booking
-from airbnb_core.domain.errors import Conflict, DatesUnavailable, EmailTaken, InvalidInput, Unauthenticated
-from airbnb_core.domain.events import BookingEvent
-from airbnb_core.domain.money import Money
+from airbnb_core.domain.errors import Conflict, DatesUnavailable, EmailTaken
+from airbnb_core.domain.events import OutboxMessage
 from airbnb_core.domain.payments import Payment
 from airbnb_core.domain.properties import Property
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.search import SearchCriteria, SortValue, ascending, sort_value
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import RefreshToken, User
-from airbnb_core.ports.payments import ProviderEvent, ProviderOutcome, ProviderPayment
-from airbnb_core.ports.security import AccessClaims, PasswordHasher
 from airbnb_core.ports.unit_of_work import UnitOfWork
-from airbnb_core.services import Accounts, Listings, Services
-
-E = TypeVar("E")
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class FixedClock:
-    """A clock that moves only when told to: for tests and simulations."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta) -> None:
-        self._now += delta
-
-
-class ScryptPasswordHasher:
-    """scrypt from the standard library; production uses argon2id instead."""
-
-    def __init__(self, n: int = 2**14, r: int = 8, p: int = 1) -> None:
-        self._params = (n, r, p)
-
-    def hash(self, password: str) -> str:
-        salt = secrets.token_bytes(16)
-        n, r, p = self._params
-        digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p)
-        return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
-
-    def verify(self, password_hash: str, password: str) -> bool:
-        try:
-            _, n, r, p, salt, digest = password_hash.split("$")
-            candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
-        except ValueError:
-            return False
-        return hmac.compare_digest(candidate.hex(), digest)
-
-    def needs_rehash(self, password_hash: str) -> bool:
-        return not password_hash.startswith("scrypt${}${}${}$".format(*self._params))
-
-
-class HmacTokenService:
-    """Compact HMAC-SHA256 signed access tokens carrying the user id, session version and expiry."""
-
-    def __init__(self, secret: bytes, ttl_seconds: int = 900) -> None:
-        self._secret = secret
-        self.access_token_ttl_seconds = ttl_seconds
-
-    def issue_access_token(self, claims: AccessClaims, now: datetime) -> str:
-        exp = int(now.timestamp()) + self.access_token_ttl_seconds
-        payload = {"sub": str(claims.user_id), "sv": claims.session_version, "exp": exp}
-        body = base64.urlsafe_b64encode(json.dumps(payload).encode())
-        return f"{body.decode()}.{self._sign(body)}"
-
-    def verify_access_token(self, token: str, now: datetime) -> AccessClaims:
-        body, _, signature = token.encode().partition(b".")
-        if not hmac.compare_digest(self._sign(body).encode(), signature):
-            raise Unauthenticated("access token is invalid", code="invalid_token")
-        claims = json.loads(base64.urlsafe_b64decode(body))  # signed by us, so well-formed
-        if now.timestamp() >= claims["exp"]:
-            raise Unauthenticated("access token has expired", code="token_expired")
-        return AccessClaims(uuid.UUID(claims["sub"]), claims["sv"])
-
-    def _sign(self, body: bytes) -> str:
-        return hmac.new(self._secret, body, hashlib.sha256).hexdigest()
-
-
-class InMemoryRateLimiter:
-    """The generic cell rate algorithm (a token bucket kept as one number per key), in this process's memory.
-
-    A key's bucket holds ``limit`` attempts and refills one every ``window_seconds / limit``; what is
-    stored is the time at which it will be full again. A fixed window would let a client spend its
-    whole limit at the end of one window and again at the start of the next.
-    """
-
-    def __init__(self, clock: SystemClock | FixedClock | None = None) -> None:
-        self._clock = clock or SystemClock()
-        self._full_at: dict[str, int] = {}  # microseconds since the epoch
-        self._lock = threading.Lock()
-
-    def hit(self, key: str, *, limit: int, window_seconds: int) -> int | None:
-        # Whole microseconds, so that ``limit`` attempts at one instant fill the window exactly,
-        # with no rounding to refuse the last of them.
-        now = int(self._clock.now().timestamp() * 1_000_000)
-        window = window_seconds * 1_000_000
-        interval = max(1, window // limit)
-        with self._lock:
-            if len(self._full_at) > 100_000:  # forget the clients whose bucket is full again
-                self._full_at = {k: t for k, t in self._full_at.items() if t > now}
-            full_at = max(self._full_at.get(key, now), now) + interval
-            if full_at - now > window:
-                # Refused attempts are not counted: the client may retry as soon as one is free.
-                return max(1, math.ceil((full_at - window - now) / 1_000_000))
-            self._full_at[key] = full_at
-        return None
-
-
-class InMemoryCache:
-    """Versioned scopes over a bounded in-process store.
-
-    A value is stored under its key plus the versions of the scopes it depends on; invalidating a
-    scope bumps its version, so a reader that started before a write can never resurrect its
-    stale answer under the new versions.
-    """
-
-    def __init__(self, max_entries: int = 10_000) -> None:
-        self._versions: dict[str, int] = {}
-        self._values: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
-        self._max_entries = max_entries
-        self._lock = threading.Lock()
-
-    def versioned_key(self, key: str, scopes: Sequence[str]) -> str:
-        with self._lock:
-            return ":".join([key, *(str(self._versions.get(scope, 0)) for scope in scopes)])
-
-    def get(self, versioned_key: str) -> bytes | None:
-        with self._lock:
-            entry = self._values.get(versioned_key)
-            if entry is None or entry[0] <= time.monotonic():
-                return None
-            self._values.move_to_end(versioned_key)
-            return entry[1]
-
-    def set(self, versioned_key: str, value: bytes, ttl_seconds: int) -> None:
-        with self._lock:
-            self._values[versioned_key] = (time.monotonic() + ttl_seconds, value)
-            self._values.move_to_end(versioned_key)
-            while len(self._values) > self._max_entries:
-                self._values.popitem(last=False)
-
-    def invalidate(self, *scopes: str) -> None:
-        with self._lock:
-            for scope in scopes:
-                self._versions[scope] = self._versions.get(scope, 0) + 1
-
-    # The web edge's asynchronous face of the same store; nothing here blocks.
-    async def lookup(self, key: str, scopes: Sequence[str]) -> tuple[bytes | None, str]:
-        versioned_key = self.versioned_key(key, scopes)
-        return self.get(versioned_key), versioned_key
-
-    async def store(self, versioned_key: str, value: bytes, ttl_seconds: int) -> None:
-        self.set(versioned_key, value, ttl_seconds)
-
-
-class RecordingNotifier:
-    """Keeps every notification it was asked to send, in order."""
-
-    def __init__(self) -> None:
-        self.sent: list[BookingEvent] = []
-
-    def notify(self, event: BookingEvent) -> None:
-        self.sent.append(event)
-
-
-class FakePaymentGateway:
-    """Understands Stripe's test payment methods.
-
-    ``pm_card_visa`` succeeds and ``pm_card_chargeDeclined`` is declined.
-    """
-
-    name = "fake"
-
-    def __init__(self, webhook_secret: bytes = b"whsec_fake") -> None:
-        self._secret = webhook_secret
-        self.payments: dict[str, dict[str, Any]] = {}
-
-    def create(self, amount: Money, *, payment_method: str, capture: bool, idempotency_key: str) -> ProviderPayment:
-        pid = f"fake_{hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]}"
-        if payment_method == "pm_card_chargeDeclined":
-            return ProviderPayment(pid, ProviderOutcome.DECLINED, "card_declined")
-        outcome = ProviderOutcome.SUCCEEDED if capture else ProviderOutcome.AUTHORIZED
-        self.payments.setdefault(pid, {"amount": amount, "status": outcome.value, "refunded": 0})
-        return ProviderPayment(pid, outcome)
-
-    def capture(self, provider_payment_id: str) -> None:
-        self.payments[provider_payment_id]["status"] = ProviderOutcome.SUCCEEDED.value
-
-    def void(self, provider_payment_id: str) -> None:
-        self.payments[provider_payment_id]["status"] = "voided"
-
-    def refund(self, provider_payment_id: str, amount: Money, *, idempotency_key: str) -> None:
-        self.payments[provider_payment_id]["refunded"] += amount.amount
-
-    def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
-        expected = hmac.new(self._secret, payload, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, headers.get("x-signature", "")):
-            raise InvalidInput("webhook signature does not match", code="bad_signature")
-        event = json.loads(payload)
-        return ProviderEvent(event["id"], event["type"], event["payment_id"])
 
 
 @dataclass
@@ -245,6 +33,7 @@ class InMemoryStore:
     bookings: dict[uuid.UUID, Booking] = field(default_factory=dict)
     payments: dict[uuid.UUID, Payment] = field(default_factory=dict)
     reviews: dict[uuid.UUID, Review] = field(default_factory=dict)
+    outbox: list[OutboxMessage] = field(default_factory=list)  # oldest first
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 
@@ -484,6 +273,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._store = store
 
     def __enter__(self) -> InMemoryUnitOfWork:
+        super().__enter__()
         self._store.lock.acquire()
         self._tables = {name: _Table(getattr(self._store, name)) for name in _TABLES}
         self.users = InMemoryUserRepository(self._tables["users"])
@@ -500,13 +290,14 @@ class InMemoryUnitOfWork(UnitOfWork):
         finally:
             self._store.lock.release()
 
-    def commit(self) -> None:
+    def _commit(self, outbox: Sequence[OutboxMessage]) -> None:
         self._check_constraints()
         for name, table in self._tables.items():
             setattr(self._store, name, table.rows)
             table.rows = dict(table.rows)
+        self._store.outbox = [*self._store.outbox, *outbox]
 
-    def rollback(self) -> None:
+    def _rollback(self) -> None:
         self._tables = {name: _Table(getattr(self._store, name)) for name in _TABLES}
 
     def _check_constraints(self) -> None:
@@ -525,43 +316,3 @@ class InMemoryUnitOfWork(UnitOfWork):
             for b in active[i + 1 :]:
                 if a.property_id == b.property_id and a.stay.overlaps(b.stay):
                     raise DatesUnavailable("these dates are no longer available")
-
-
-@dataclass
-class InMemoryPlatform:
-    """The core wired to in-memory adapters: what a script imports to use the platform directly."""
-
-    store: InMemoryStore
-    clock: SystemClock | FixedClock
-    notifier: RecordingNotifier
-    payments: FakePaymentGateway
-    cache: InMemoryCache
-    services: Services
-    service_fee_rate: Decimal = Decimal("0.10")
-
-    @property
-    def accounts(self) -> Accounts:
-        return self.services.accounts
-
-    @property
-    def listings(self) -> Listings:
-        return self.services.listings
-
-
-def in_memory_platform(
-    clock: SystemClock | FixedClock | None = None, password_hasher: PasswordHasher | None = None
-) -> InMemoryPlatform:
-    store = InMemoryStore()
-    clock = clock or SystemClock()
-    cache = InMemoryCache()
-    accounts = Accounts(
-        uow=lambda: InMemoryUnitOfWork(store),
-        hasher=password_hasher or ScryptPasswordHasher(),
-        tokens=HmacTokenService(secrets.token_bytes(32)),
-        clock=clock,
-        cache=cache,
-    )
-    listings = Listings(uow=lambda: InMemoryUnitOfWork(store), clock=clock, cache=cache)
-    return InMemoryPlatform(
-        store, clock, RecordingNotifier(), FakePaymentGateway(), cache, Services(accounts, listings)
-    )
