@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 import ipaddress
-import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -26,7 +25,6 @@ from adapters.cache import (
 )
 from adapters.graphql import build_graphql_router
 from adapters.http.app import HttpDependencies, HttpSettings, create_app
-from adapters.http.headers import LOG_FORMAT, log_request_ids
 from adapters.persistence import POOL_SIZE, SqlAlchemyUnitOfWork, create_engine, make_session_factory, ping
 from adapters.security import Argon2PasswordHasher, JwtTokenService
 from airbnb_core.inmemory import InMemoryCache, InMemoryRateLimiter, SystemClock
@@ -244,12 +242,4 @@ def build_app(settings: Settings | None = None, container: Container | None = No
     )
 
 
-def create_app_from_env() -> Litestar:
-    """The ASGI application factory the server workers call (``uvicorn --factory``)."""
-    if not logging.getLogger().handlers:  # a worker process uvicorn spawned: nothing set logging up
-        log_request_ids()
-        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    return build_app()
-
-
-__all__ = ["ConfigurationError", "Container", "Settings", "build_app", "build_container", "create_app_from_env"]
+__all__ = ["ConfigurationError", "Container", "Settings", "build_app", "build_container"]

@@ -19,6 +19,7 @@ from adapters.http.headers import LOG_FORMAT, log_request_ids
 from adapters.persistence import upgrade
 from airbnb_core.domain.errors import DomainError
 from airbnb_core.services.accounts import RegisterUser
+from entrypoints.asgi import APP_FACTORY
 
 
 def _settings() -> bootstrap.Settings:
@@ -37,7 +38,7 @@ def serve(args: argparse.Namespace) -> None:
         # Each worker would draw its own random secret and reject the others' tokens.
         sys.exit("set AIRBNB_JWT_SECRET to run more than one worker")
     uvicorn.run(
-        "bootstrap:create_app_from_env",
+        APP_FACTORY,
         factory=True,
         host=args.host,
         port=args.port,
