@@ -7,7 +7,7 @@ import gc
 import ipaddress
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -28,6 +28,7 @@ from adapters.http.app import HttpDependencies, HttpSettings, create_app
 from adapters.persistence import POOL_SIZE, SqlAlchemyUnitOfWork, create_engine, make_session_factory, ping
 from adapters.security import Argon2PasswordHasher, JwtTokenService
 from airbnb_core.inmemory import InMemoryCache, InMemoryRateLimiter, SystemClock
+from airbnb_core.ports.rate_limit import RateLimiter
 from airbnb_core.services import Accounts, Listings, Services
 
 DEFAULT_DATABASE_URL = "sqlite:///./airbnb.db"
@@ -206,12 +207,12 @@ def build_app(settings: Settings | None = None, container: Container | None = No
     container = container or build_container(settings)
     services = container.services()
     readiness = {"database": lambda: ping(container.engine())}
-    shutdown = [lambda: container.engine().dispose()]
+    shutdown: list[Callable[[], object]] = [lambda: container.engine().dispose()]
     if settings.redis_url:
         redis_client, async_redis_client = container.redis_client(), container.async_redis_client()
         readiness["redis"] = lambda: _ping_redis(redis_client)
         shutdown += [redis_client.close, async_redis_client.aclose]
-    limiter = container.rate_limiter()
+    limiter: RateLimiter = container.rate_limiter()
 
     async def count_api_hit(client: str) -> int | None:
         if isinstance(limiter, RedisRateLimiter):

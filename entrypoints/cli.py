@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import Never
 
 import uvicorn
 
@@ -82,7 +83,7 @@ def seed(args: argparse.Namespace) -> None:
     settings = _settings()
     upgrade(settings.database_url)
     totals = {"users": args.users, "properties": args.properties, "bookings": args.bookings, "reviews": args.reviews}
-    bars: dict[str, tqdm[None]] = {}
+    bars: dict[str, tqdm[Never]] = {}  # bars without an iterable: they are only told how far the work got
 
     def progress(stage: str, done: int) -> None:
         bar = bars.get(stage)
