@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import gc
 import ipaddress
-import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -28,11 +27,11 @@ from adapters.cache import (
 )
 from adapters.graphql import build_graphql_router
 from adapters.http.app import HttpDependencies, HttpSettings, create_app
-from adapters.http.headers import LOG_FORMAT, log_request_ids
 from adapters.persistence import POOL_SIZE, SqlAlchemyUnitOfWork, create_engine, make_session_factory, ping
 from adapters.security import Argon2PasswordHasher, JwtTokenService
 from airbnb_core.domain.bookings import BookingTerms
 from airbnb_core.inmemory import InMemoryRateLimiter, SystemClock
+from airbnb_core.ports.rate_limit import RateLimiter
 from airbnb_core.services import build_services
 
 DEFAULT_DATABASE_URL = "sqlite:///./airbnb.db"
@@ -216,12 +215,12 @@ def build_app(settings: Settings | None = None, container: Container | None = No
     container = container or build_container(settings)
     services = container.services()
     readiness = {"database": lambda: ping(container.engine())}
-    shutdown = [lambda: container.engine().dispose()]
+    shutdown: list[Callable[[], object]] = [lambda: container.engine().dispose()]
     if settings.redis_url:
         redis_client, async_redis_client = container.redis_client(), container.async_redis_client()
         readiness["redis"] = lambda: _ping_redis(redis_client)
         shutdown += [redis_client.close, async_redis_client.aclose]
-    limiter = container.rate_limiter()
+    limiter: RateLimiter = container.rate_limiter()
 
     async def count_api_hit(client: str) -> int | None:
         if isinstance(limiter, RedisRateLimiter):
@@ -252,12 +251,4 @@ def build_app(settings: Settings | None = None, container: Container | None = No
     )
 
 
-def create_app_from_env() -> Litestar:
-    """The ASGI application factory the server workers call (``uvicorn --factory``)."""
-    if not logging.getLogger().handlers:  # a worker process uvicorn spawned: nothing set logging up
-        log_request_ids()
-        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    return build_app()
-
-
-__all__ = ["ConfigurationError", "Container", "Settings", "build_app", "build_container", "create_app_from_env"]
+__all__ = ["ConfigurationError", "Container", "Settings", "build_app", "build_container"]

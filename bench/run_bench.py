@@ -39,7 +39,7 @@ from report import DETAIL, ENDPOINTS, HEALTH, SEARCH_COLD, SEARCH_WARM, Floor, M
 from workload import SearchSpace, detail_path, rotating_lua, search_path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the application's modules (bootstrap, adapters), also in spawned processes
+sys.path.insert(0, str(ROOT))  # the application's modules (entrypoints, bootstrap, adapters), also in spawned processes
 
 BIN = Path(sys.executable).parent
 STARTED = time.monotonic()

@@ -25,7 +25,7 @@ def free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-PRODUCTION_FACTORY = "bootstrap:create_app_from_env"
+PRODUCTION_FACTORY = "entrypoints.asgi:create_app"
 
 
 def command(

@@ -142,10 +142,10 @@ def execute_operation(
         schema.graphql_schema, document, _COST_LIMITS if introspection else _COST_LIMITS_WITHOUT_INTROSPECTION
     )
     if invalid:
-        errors = [_with_code(error, "GRAPHQL_VALIDATION_FAILED") for error in invalid]
+        reported = [_with_code(error, "GRAPHQL_VALIDATION_FAILED") for error in invalid]
         if not introspection:
-            errors = [{**error, "message": _SUGGESTION.sub("", error["message"])} for error in errors]
-        return {"errors": errors}
+            reported = [{**error, "message": _SUGGESTION.sub("", error["message"])} for error in reported]
+        return {"errors": reported}
     result = execute_sync(
         schema.graphql_schema,
         document,

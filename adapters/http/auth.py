@@ -6,13 +6,14 @@ from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency
+from litestar.openapi.spec import SecurityRequirement
 
 from adapters.web import bearer_token
 from airbnb_core.domain.errors import Unauthenticated
 from airbnb_core.domain.users import User
 from airbnb_core.services.accounts import Accounts
 
-BEARER_SECURITY = [{"BearerToken": []}]
+BEARER_SECURITY: list[SecurityRequirement] = [{"BearerToken": []}]
 
 
 def provide_current_user(request: Request[Any, Any, Any], accounts: NamedDependency[Accounts]) -> User:

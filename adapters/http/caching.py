@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import anyio.to_thread
 import msgspec
@@ -26,6 +26,20 @@ CACHE_LOOKUPS = Counter(
 # Answers that depend on the clock (a hold lapsing frees its dates without any write) live briefly.
 CLOCK_DEPENDENT_TTL_SECONDS = 30
 TTL_SECONDS = 300
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+class EncodedJson(Response[bytes], Generic[S]):
+    """A JSON body already encoded from an ``S``.
+
+    Handlers declare ``EncodedJson[S]``: the OpenAPI document then describes ``S`` (Litestar reads the
+    first type argument of a ``Response`` subclass), while the body is bytes a cache can hold as they are.
+    """
+
+
+def encoded_json(value: S, headers: dict[str, str] | None = None) -> EncodedJson[S]:
+    return EncodedJson(msgspec.json.encode(value), media_type=MediaType.JSON, headers=headers)
 
 
 class ResponseCache(Protocol):
@@ -55,18 +69,18 @@ async def cached_json(
     endpoint: str,
     key: str,
     scopes: Sequence[str],
-    produce: Callable[[], msgspec.Struct],
+    produce: Callable[[], S],
     ttl_seconds: int = TTL_SECONDS,
-) -> Response[bytes]:
+) -> EncodedJson[S]:
     """Serve the cached JSON for ``key``, or compute it in a worker thread and cache it."""
     digest = hashlib.sha256(key.encode()).hexdigest()
     body, versioned_key = await cache.lookup(f"{endpoint}:{digest}", scopes)
     if body is not None:
         CACHE_LOOKUPS.labels(endpoint, "hit").inc()
-        return Response(body, media_type=MediaType.JSON, headers={"X-Cache": "hit"})
+        return EncodedJson(body, media_type=MediaType.JSON, headers={"X-Cache": "hit"})
     result = "miss" if versioned_key is not None else "bypass"
     CACHE_LOOKUPS.labels(endpoint, result).inc()
-    body = msgspec.json.encode(await anyio.to_thread.run_sync(produce))
+    answer = encoded_json(await anyio.to_thread.run_sync(produce), headers={"X-Cache": result})
     if versioned_key is not None:
-        await cache.store(versioned_key, body, ttl_seconds)
-    return Response(body, media_type=MediaType.JSON, headers={"X-Cache": result})
+        await cache.store(versioned_key, answer.content, ttl_seconds)
+    return answer

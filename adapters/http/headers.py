@@ -27,7 +27,7 @@ SECURITY_HEADERS = {
 
 def request_id_of(scope: Scope) -> str:
     """The id of this request: the client's ``X-Request-ID`` when it is safe to repeat, else a new one."""
-    state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state = scope.setdefault("state", {})
     request_id: str | None = state.get(_STATE_KEY)
     if request_id is None:
         sent = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"x-request-id"), "")

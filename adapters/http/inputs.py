@@ -25,23 +25,27 @@ NON_BLANK_PATTERN = rf"^[^{_CONTROLS}]*[^\s{_CONTROLS}][^{_CONTROLS}]*$"
 MULTILINE_PATTERN = f"^[^{_TEXT_CONTROLS}]*$"
 
 
-def text(max_length: int, *, required: bool = True, description: str | None = None) -> Any:
-    """One line of text: at most ``max_length`` characters, not blank when ``required``."""
+def text(max_length: int, *, required: bool = True, description: str | None = None) -> Meta:
+    """One line of text, for `Annotated[str, text(...)]`: at most `max_length` characters, not blank if `required`."""
     pattern = NON_BLANK_PATTERN if required else ONE_LINE_PATTERN
-    return Annotated[str, Meta(max_length=max_length, pattern=pattern, description=description)]
+    return Meta(max_length=max_length, pattern=pattern, description=description)
 
 
-def multiline_text(max_length: int, *, description: str | None = None) -> Any:
-    return Annotated[str, Meta(max_length=max_length, pattern=MULTILINE_PATTERN, description=description)]
+def multiline_text(max_length: int, *, description: str | None = None) -> Meta:
+    return Meta(max_length=max_length, pattern=MULTILINE_PATTERN, description=description)
 
 
 def text_parameter(max_length: int, *, description: str | None = None) -> Any:
-    """An optional one-line query parameter."""
-    return Annotated[str | None, Parameter(max_length=max_length, pattern=ONE_LINE_PATTERN, description=description)]
+    """A one-line query parameter, for `Annotated[str | None, text_parameter(...)]`."""
+    return Parameter(max_length=max_length, pattern=ONE_LINE_PATTERN, description=description)
 
 
 if TYPE_CHECKING:
-    Country = Currency = TimeZone = Amenity = str
+    # What mypy can check of the enumerations below (a Literal cannot be built from a computed tuple for it).
+    Country = str
+    Currency = str
+    TimeZone = str
+    Amenity = str
 else:
     Country = Annotated[Literal[tuple(sorted(COUNTRIES))], Meta(description="ISO 3166-1 alpha-2, upper case")]
     Currency = Annotated[Literal[tuple(sorted(CURRENCIES))], Meta(description="ISO 4217")]

@@ -7,13 +7,13 @@ from datetime import date
 from typing import Annotated, Any
 
 import anyio.to_thread
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from adapters.http.auth import BEARER_SECURITY
-from adapters.http.caching import CLOCK_DEPENDENT_TTL_SECONDS, CachedReads, cached_json
+from adapters.http.caching import CLOCK_DEPENDENT_TTL_SECONDS, CachedReads, EncodedJson, cached_json, encoded_json
 from adapters.http.inputs import Country, text_parameter
 from adapters.http.openapi import problems
 from adapters.http.schemas import (
@@ -87,9 +87,11 @@ class PropertyController(Controller):
     async def search(
         self,
         reads: NamedDependency[CachedReads],
-        city: text_parameter(CITY_MAX) = None,
+        city: Annotated[str | None, text_parameter(CITY_MAX)] = None,
         country: Annotated[Country | None, Parameter(description="ISO 3166-1 alpha-2, upper case")] = None,
-        q: text_parameter(QUERY_MAX, description="Words from title, description or location") = None,
+        q: Annotated[
+            str | None, text_parameter(QUERY_MAX, description="Words from title, description or location")
+        ] = None,
         check_in: Annotated[date | None, Parameter(description="First night of the stay; with check_out")] = None,
         check_out: Annotated[
             date | None, Parameter(description="Day of departure (the stay is [check_in, check_out)); with check_in")
@@ -112,7 +114,7 @@ class PropertyController(Controller):
         sort: Annotated[SearchSort, Parameter(description="Result order")] = SearchSort.NEWEST,
         limit: Limit = LIMIT_DEFAULT,
         cursor: Cursor = None,
-    ) -> Response[PropertyPage]:
+    ) -> EncodedJson[PropertyPage]:
         """Find active listings. With check_in and check_out, only stays that are free on those dates."""
         criteria = search_criteria(
             city, country, q, check_in, check_out, guests, min_price, max_price, amenities, instant_book, lat, lng,
@@ -147,7 +149,7 @@ class PropertyController(Controller):
         property_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
         reads: NamedDependency[CachedReads],
-    ) -> Response[Property]:
+    ) -> EncodedJson[Property]:
         """A listing with its host's public profile, rating and review count."""
         listings, accounts = reads.services.listings, reads.services.accounts
         token = bearer_token(request.headers.get("authorization"))
@@ -156,7 +158,7 @@ class PropertyController(Controller):
             def personal() -> Property:
                 return to_property(listings.details(property_id, viewer=accounts.authenticate(token)))
 
-            return Response(await anyio.to_thread.run_sync(personal))
+            return encoded_json(await anyio.to_thread.run_sync(personal))
         return await cached_json(
             reads.cache,
             "property",
@@ -204,7 +206,7 @@ class PropertyController(Controller):
         reads: NamedDependency[CachedReads],
         start: Annotated[date | None, Parameter(description="First day of the window; default today")] = None,
         end: Annotated[date | None, Parameter(description="Day after the window (at most 366 days)")] = None,
-    ) -> Response[Availability]:
+    ) -> EncodedJson[Availability]:
         """The date ranges already taken within the window, as half-open ``[start, end)`` ranges."""
         return await cached_json(
             reads.cache,
@@ -222,7 +224,7 @@ class PropertyController(Controller):
         reads: NamedDependency[CachedReads],
         limit: Limit = LIMIT_DEFAULT,
         cursor: Cursor = None,
-    ) -> Response[ReviewPage]:
+    ) -> EncodedJson[ReviewPage]:
         """Reviews of a listing, newest first."""
         return await cached_json(
             reads.cache,

@@ -36,7 +36,7 @@ from airbnb_core.services.listings import PropertyChanges, PropertyDetails, Prop
 
 T = TypeVar("T")
 
-Name = text(NAME_MAX)
+Name = Annotated[str, text(NAME_MAX)]
 Token = Annotated[str, Meta(max_length=500)]
 
 
@@ -147,10 +147,10 @@ def unset_to_none(value: T | UnsetType) -> T | None:
 
 # --- listings -------------------------------------------------------------------------------------
 
-Title = text(TITLE_MAX)
-Description = multiline_text(DESCRIPTION_MAX)
-Location = text(LOCATION_MAX, description="The street address")
-City = text(CITY_MAX)
+Title = Annotated[str, text(TITLE_MAX)]
+Description = Annotated[str, multiline_text(DESCRIPTION_MAX)]
+Location = Annotated[str, text(LOCATION_MAX, description="The street address")]
+City = Annotated[str, text(CITY_MAX)]
 Policy = Annotated[CancellationPolicy, Meta(description="How much a cancelling guest gets back")]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from litestar import Response, get
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
-from litestar.handlers import BaseRouteHandler
+from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.prometheus import PrometheusController
 from msgspec import Struct
@@ -35,7 +35,7 @@ def health() -> Health:
     return Health("ok")
 
 
-def readiness_handler(checks: Mapping[str, Callable[[], None]]) -> object:
+def readiness_handler(checks: Mapping[str, Callable[[], None]]) -> HTTPRouteHandler:
     @get(
         "/ready",
         operation_id="ready",

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import fields
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -34,6 +34,9 @@ from airbnb_core.domain.search import KM_PER_DEGREE_LATITUDE, Circle, SearchCrit
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import RefreshToken, User
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 E = TypeVar("E")
 R = TypeVar("R", bound=Base)
 
@@ -50,13 +53,13 @@ def _field_names(entity: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(entity))
 
 
-def _to_row(model: type[R], entity: Any) -> R:
+def _to_row(model: type[R], entity: DataclassInstance) -> R:
     return model(**{name: _column_value(getattr(entity, name)) for name in _field_names(type(entity))})
 
 
 def _to_entity(row: Base | sa.Row[Any], entity: Callable[..., E], **convert: Callable[[Any], Any]) -> E:
     """Build ``entity`` from the row's columns of the same names, passing some through ``convert``."""
-    values = {name: getattr(row, name) for name in _field_names(entity)}  # type: ignore[arg-type]
+    values = {name: getattr(row, name) for name in _field_names(entity)}
     return entity(**{name: convert[name](v) if name in convert else v for name, v in values.items()})
 
 

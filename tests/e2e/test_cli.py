@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from adapters.persistence import create_engine
 from tests.support.server import free_port
 
-AIRBNB = [sys.executable, "-m", "adapters.cli"]
+AIRBNB = [sys.executable, "-m", "entrypoints.cli"]
 
 
 def run(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import Never
 
 import uvicorn
 
@@ -19,6 +20,7 @@ from adapters.http.headers import LOG_FORMAT, log_request_ids
 from adapters.persistence import upgrade
 from airbnb_core.domain.errors import DomainError
 from airbnb_core.services.accounts import RegisterUser
+from entrypoints.asgi import APP_FACTORY
 
 
 def _settings() -> bootstrap.Settings:
@@ -37,7 +39,7 @@ def serve(args: argparse.Namespace) -> None:
         # Each worker would draw its own random secret and reject the others' tokens.
         sys.exit("set AIRBNB_JWT_SECRET to run more than one worker")
     uvicorn.run(
-        "bootstrap:create_app_from_env",
+        APP_FACTORY,
         factory=True,
         host=args.host,
         port=args.port,
@@ -81,7 +83,7 @@ def seed(args: argparse.Namespace) -> None:
     settings = _settings()
     upgrade(settings.database_url)
     totals = {"users": args.users, "properties": args.properties, "bookings": args.bookings, "reviews": args.reviews}
-    bars: dict[str, tqdm[None]] = {}
+    bars: dict[str, tqdm[Never]] = {}  # bars without an iterable: they are only told how far the work got
 
     def progress(stage: str, done: int) -> None:
         bar = bars.get(stage)
