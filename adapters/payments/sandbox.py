@@ -229,7 +229,9 @@ class SandboxPaymentGateway:
                         self._take_refund(connection, request)
                         return
             except sa_exc.IntegrityError:
-                done = self._read_back(refunds, key)
+                done = self._stored_under(refunds, key)
+                if done is None:
+                    raise  # another constraint failed, not the key
         _require_same_request(done, request)
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
@@ -265,16 +267,16 @@ class SandboxPaymentGateway:
                     stored = connection.execute(inserted).one()
                 return stored
         except sa_exc.IntegrityError:
-            return self._read_back(payment_intents, key)
+            stored = self._stored_under(payment_intents, key)
+            if stored is None:
+                raise  # another constraint failed, not the key
+            return stored
 
-    def _read_back(self, table: sa.Table, key: sa.ColumnElement[bool]) -> sa.Row[Any]:
-        # The unique key was taken by a concurrent request with the same key: PostgreSQL held this
-        # insert until that request committed, so its row is there to read now.
+    def _stored_under(self, table: sa.Table, key: sa.ColumnElement[bool]) -> sa.Row[Any] | None:
+        # Called when an insert broke the unique key: a concurrent request with the same key got there
+        # first, and PostgreSQL held this insert until that request committed, so its row is readable now.
         with self._engine.connect() as connection:
-            stored = connection.execute(sa.select(table).where(key)).one_or_none()
-        if stored is None:
-            raise RuntimeError("an idempotency key conflicted, but no row holds it")  # another constraint failed
-        return stored
+            return connection.execute(sa.select(table).where(key)).one_or_none()
 
     def _take_refund(self, connection: sa.Connection, request: dict[str, Any]) -> None:
         intent_id, amount = request["payment_intent_id"], request["amount"]
