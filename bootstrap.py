@@ -27,6 +27,7 @@ from adapters.cache import (
 )
 from adapters.graphql import build_graphql_router
 from adapters.http.app import HttpDependencies, HttpSettings, create_app
+from adapters.payments import SandboxPaymentGateway
 from adapters.persistence import POOL_SIZE, SqlAlchemyUnitOfWork, create_engine, make_session_factory, ping
 from adapters.security import Argon2PasswordHasher, JwtTokenService
 from airbnb_core.domain.bookings import BookingTerms
@@ -35,6 +36,8 @@ from airbnb_core.ports.rate_limit import RateLimiter
 from airbnb_core.services import build_services
 
 DEFAULT_DATABASE_URL = "sqlite:///./airbnb.db"
+# Signs the sandbox provider's webhooks in development; production must set its own.
+DEVELOPMENT_SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_development_only"  # noqa: S105 (public on purpose)
 
 
 class ConfigurationError(Exception):
@@ -50,6 +53,7 @@ class Settings:
     stripe_api_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
+    sandbox_webhook_secret: str = DEVELOPMENT_SANDBOX_WEBHOOK_SECRET
     jwt_secret: str = ""
     login_rate_limit: int = 10
     api_rate_limit: int = 600
@@ -110,6 +114,7 @@ class Settings:
             stripe_api_key=text("STRIPE_API_KEY"),
             stripe_webhook_secret=text("STRIPE_WEBHOOK_SECRET"),
             stripe_api_base=text("STRIPE_API_BASE"),
+            sandbox_webhook_secret=text("SANDBOX_WEBHOOK_SECRET") or DEVELOPMENT_SANDBOX_WEBHOOK_SECRET,
             jwt_secret=text("JWT_SECRET") or "",
             login_rate_limit=number("LOGIN_RATE_LIMIT", 10),
             api_rate_limit=number("API_RATE_LIMIT", 600),
@@ -130,6 +135,20 @@ class Settings:
             raise ConfigurationError("AIRBNB_JWT_SECRET of at least 32 characters is required in production")
         if settings.production and (settings.metrics_token is None or len(settings.metrics_token) < 16):
             raise ConfigurationError("AIRBNB_METRICS_TOKEN of at least 16 characters is required in production")
+        providers_known = sorted(Container.payment_gateway.providers)
+        if settings.payment_provider not in providers_known:
+            raise ConfigurationError(f"AIRBNB_PAYMENT_PROVIDER must be one of: {', '.join(providers_known)}")
+        if (
+            settings.production
+            and settings.payment_provider == "sandbox"
+            and (
+                settings.sandbox_webhook_secret == DEVELOPMENT_SANDBOX_WEBHOOK_SECRET
+                or len(settings.sandbox_webhook_secret) < 16
+            )
+        ):
+            raise ConfigurationError(
+                "AIRBNB_SANDBOX_WEBHOOK_SECRET of at least 16 characters is required in production"
+            )
         if "*" in settings.cors_origins:
             raise ConfigurationError("AIRBNB_CORS_ORIGINS names origins; a wildcard would open the API to every site")
         if not settings.jwt_secret:
@@ -163,6 +182,12 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     password_hasher = providers.Singleton(Argon2PasswordHasher, max_concurrent=config.password_hash_concurrency)
     token_service = providers.Singleton(JwtTokenService, config.jwt_secret)
+
+    # The known payment providers are this Selector's keys; Settings.from_env refuses any other name.
+    payment_gateway = providers.Selector(
+        config.payment_provider,
+        sandbox=providers.Singleton(SandboxPaymentGateway, engine, clock, webhook_secret=config.sandbox_webhook_secret),
+    )
 
     redis_client = providers.Singleton(make_redis_client, config.redis_url)
     async_redis_client = providers.Singleton(make_async_redis_client, config.redis_url)

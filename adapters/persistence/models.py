@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from airbnb_core.domain.bookings import ACTIVE_STATUSES, BookingStatus
+from airbnb_core.domain.bookings import ACTIVE_STATUSES, BookingStatus, CancelledBy
 from airbnb_core.domain.payments import PaymentStatus
 from airbnb_core.domain.properties import CancellationPolicy
 
@@ -187,6 +187,8 @@ class BookingRow(Base):
             "nightly_subtotal >= 0 AND cleaning_fee >= 0 AND service_fee >= 0 AND total_price >= 0",
             name="money_not_negative",
         ),
+        sa.CheckConstraint(one_of("cancelled_by", CancelledBy), name="cancelled_by"),
+        sa.CheckConstraint("refund_amount >= 0", name="refund_amount_not_negative"),
         sa.Index("ix_bookings_property_id_stay", "property_id", "check_in_date", "check_out_date"),
         sa.Index("ix_bookings_user_id_created_at", "user_id", "created_at"),
         sa.Index("ix_bookings_status_hold_expires_at", "status", "hold_expires_at"),
@@ -216,6 +218,10 @@ class BookingRow(Base):
     hold_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Migration 0004. The domain Booking does not carry them yet, so the repository leaves them NULL.
+    cancelled_by: Mapped[str | None] = mapped_column(sa.String(10))
+    cancelled_at: Mapped[datetime | None]
+    refund_amount: Mapped[int | None] = mapped_column(MinorUnits)
 
 
 class PaymentRow(Base):

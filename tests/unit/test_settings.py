@@ -1,11 +1,15 @@
+import hashlib
+import hmac
+import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from adapters.payments import SandboxPaymentGateway
 from adapters.security.passwords import default_concurrency
 from airbnb_core.domain.bookings import BookingTerms
-from bootstrap import ConfigurationError, Settings, build_container
+from bootstrap import DEVELOPMENT_SANDBOX_WEBHOOK_SECRET, ConfigurationError, Settings, build_container
 
 
 def test_defaults_are_the_embedded_development_setup() -> None:
@@ -36,7 +40,12 @@ def test_production_refuses_a_missing_or_short_jwt_secret() -> None:
     assert settings.production and not settings.ephemeral_jwt_secret
 
 
-PRODUCTION = {"AIRBNB_ENV": "production", "AIRBNB_JWT_SECRET": "x" * 32, "AIRBNB_METRICS_TOKEN": "m" * 24}
+PRODUCTION = {
+    "AIRBNB_ENV": "production",
+    "AIRBNB_JWT_SECRET": "x" * 32,
+    "AIRBNB_METRICS_TOKEN": "m" * 24,
+    "AIRBNB_SANDBOX_WEBHOOK_SECRET": "whsec_" + "w" * 24,
+}
 
 
 def test_production_refuses_to_start_with_open_metrics() -> None:
@@ -87,3 +96,31 @@ def test_password_hashes_run_as_many_at_once_as_configured_or_one_per_cpu() -> N
     configured = build_container(Settings.from_env({"AIRBNB_PASSWORD_HASH_CONCURRENCY": "3"})).password_hasher()
     default = build_container(Settings.from_env({})).password_hasher()
     assert (configured.max_concurrent, default.max_concurrent) == (3, default_concurrency())
+
+
+def test_an_unknown_payment_provider_is_refused_at_start_up_naming_the_known_ones() -> None:
+    with pytest.raises(ConfigurationError, match="AIRBNB_PAYMENT_PROVIDER must be one of: sandbox"):
+        Settings.from_env({"AIRBNB_PAYMENT_PROVIDER": "paypal"})
+
+
+def test_the_sandbox_signs_webhooks_with_a_fixed_secret_in_development_and_needs_one_in_production() -> None:
+    assert Settings.from_env({}).sandbox_webhook_secret == DEVELOPMENT_SANDBOX_WEBHOOK_SECRET
+    for secret in ("", "short", DEVELOPMENT_SANDBOX_WEBHOOK_SECRET):
+        with pytest.raises(ConfigurationError, match="AIRBNB_SANDBOX_WEBHOOK_SECRET"):
+            Settings.from_env({**PRODUCTION, "AIRBNB_SANDBOX_WEBHOOK_SECRET": secret})
+    assert Settings.from_env(PRODUCTION).sandbox_webhook_secret == PRODUCTION["AIRBNB_SANDBOX_WEBHOOK_SECRET"]
+
+
+def test_the_container_provides_the_configured_payment_gateway_once_per_process() -> None:
+    secret = "whsec_configured_for_this_test"
+    env = {"AIRBNB_DATABASE_URL": "sqlite://", "AIRBNB_SANDBOX_WEBHOOK_SECRET": secret}
+    container = build_container(Settings.from_env(env))
+    gateway = container.payment_gateway()
+    assert isinstance(gateway, SandboxPaymentGateway) and gateway.name == "sandbox"
+    assert container.payment_gateway() is gateway
+    # It verifies webhooks with the configured secret.
+    body = b'{"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_sandbox_1"}}}'
+    sent = int(time.time())
+    signature = hmac.new(secret.encode(), f"{sent}.".encode() + body, hashlib.sha256).hexdigest()
+    assert gateway.parse_webhook(body, {"Stripe-Signature": f"t={sent},v1={signature}"}).event_id == "evt_1"
+    container.engine().dispose()

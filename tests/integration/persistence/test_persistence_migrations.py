@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from persistence_store import Store
 
 from adapters.persistence import (
     SqlAlchemyUnitOfWork,
@@ -18,7 +19,7 @@ from adapters.persistence import (
     ping,
     upgrade,
 )
-from adapters.persistence.models import Base
+from adapters.persistence.models import Base, BookingRow
 from airbnb_core.domain.users import normalize_email
 
 TABLES = {
@@ -31,6 +32,9 @@ TABLES = {
     "idempotency_records",
     "processed_webhook_events",
     "outbox",
+    # The sandbox payment provider's state; tests/integration/payments checks them against its Tables.
+    "sandbox_payment_intents",
+    "sandbox_refunds",
 }
 
 
@@ -46,7 +50,7 @@ def test_upgrade_creates_every_table_on_an_empty_database(database_url: str) -> 
     assert current_revision(database_url) is None
     upgrade(database_url)
     assert _tables(database_url) == TABLES
-    assert current_revision(database_url) == "0003"
+    assert current_revision(database_url) == "0004"
 
 
 def test_downgrade_to_base_leaves_no_tables_and_upgrade_works_again(database_url: str) -> None:
@@ -70,6 +74,8 @@ def test_migrated_schema_matches_the_models(engine: sa.Engine) -> None:
         skipped = {"search_vector", "ix_properties_search_vector"}
 
     def is_compared(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+        if type_ == "table" and name in ("sandbox_payment_intents", "sandbox_refunds"):
+            return False  # the payments adapter's tables, not these models'
         return not (type_ in ("index", "column") and name in skipped)
 
     with engine.connect() as connection:
@@ -236,3 +242,46 @@ def test_upgrade_to_0003_refolds_stored_emails_and_the_older_account_keeps_a_sha
     }
     assert kept is not None and kept.email == "straße@example.com"
     assert str(strasse_sharp) in caplog.text and "left as it was" in caplog.text
+
+
+CANCELLATION_COLUMNS = {"cancelled_by", "cancelled_at", "refund_amount"}
+SANDBOX_TABLES = {"sandbox_payment_intents", "sandbox_refunds"}
+
+
+def _set_on_booking(engine: sa.Engine, booking_id: uuid.UUID, **values: object) -> None:
+    with engine.begin() as connection:
+        connection.execute(sa.update(BookingRow).where(BookingRow.id == booking_id).values(**values))
+
+
+def test_0004_adds_checked_cancellation_columns_to_bookings_and_downgrade_removes_them_and_the_sandbox_tables(
+    database_url: str, engine: sa.Engine, store: Store
+) -> None:
+    guest = store.user()
+    booking = store.booking(guest, store.place(store.user(is_host=True)), 1, 4)
+    with engine.connect() as connection:
+        untouched = connection.execute(sa.select(BookingRow.cancelled_by, BookingRow.refund_amount)).one()
+    assert tuple(untouched) == (None, None)
+
+    cancelled_at = datetime(2030, 6, 1, 12, 30, 15, 123456, tzinfo=UTC)
+    _set_on_booking(engine, booking.id, cancelled_by="guest", cancelled_at=cancelled_at, refund_amount=15_400)
+    with engine.connect() as connection:
+        stored = connection.execute(
+            sa.select(BookingRow.cancelled_by, BookingRow.cancelled_at, BookingRow.refund_amount)
+        ).one()
+    assert tuple(stored) == ("guest", cancelled_at, 15_400)
+    for refused in ({"cancelled_by": "admin"}, {"refund_amount": -1}):
+        with pytest.raises(sa.exc.IntegrityError):
+            _set_on_booking(engine, booking.id, **refused)
+
+    downgrade(database_url, "0003")
+    inspector = sa.inspect(engine)
+    columns = {column["name"] for column in inspector.get_columns("bookings")}
+    assert not columns & CANCELLATION_COLUMNS and {"id", "status", "total_price"} <= columns
+    assert not set(inspector.get_table_names()) & SANDBOX_TABLES
+    with engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM bookings")) == 1
+
+    upgrade(database_url)
+    columns = {column["name"] for column in sa.inspect(engine).get_columns("bookings")}
+    assert columns >= CANCELLATION_COLUMNS
+    assert current_revision(database_url) == "0004"
