@@ -25,7 +25,7 @@ from adapters.persistence.models import (
     ReviewRow,
     UserRow,
 )
-from airbnb_core.domain.bookings import ACTIVE_STATUSES, Booking, BookingStatus
+from airbnb_core.domain.bookings import ACTIVE_STATUSES, Booking, BookingStatus, CancelledBy
 from airbnb_core.domain.errors import DatesUnavailable
 from airbnb_core.domain.payments import Payment, PaymentStatus
 from airbnb_core.domain.properties import CancellationPolicy, Property
@@ -75,8 +75,12 @@ def _property(row: PropertyRow | sa.Row[Any]) -> Property:
     return _to_entity(row, Property, cancellation_policy=CancellationPolicy, amenities=tuple)
 
 
+def _optional(convert: Callable[[Any], E]) -> Callable[[Any], E | None]:
+    return lambda value: None if value is None else convert(value)
+
+
 def _booking(row: BookingRow) -> Booking:
-    return _to_entity(row, Booking, status=BookingStatus)
+    return _to_entity(row, Booking, status=BookingStatus, cancelled_by=_optional(CancelledBy))
 
 
 def _payment(row: PaymentRow) -> Payment:

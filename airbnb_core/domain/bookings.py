@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from airbnb_core.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, InvalidTransition
 from airbnb_core.domain.money import Money
-from airbnb_core.domain.properties import Property
+from airbnb_core.domain.properties import CancellationPolicy, Property
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
 
@@ -50,6 +50,27 @@ class CancelledBy(enum.StrEnum):
     HOST = "host"
 
 
+class Action(enum.StrEnum):
+    """What a caller may do to a booking now; clients show these instead of re-deriving the state machine."""
+
+    PAY = "pay"
+    CANCEL = "cancel"
+    APPROVE = "approve"
+    DECLINE = "decline"
+    REVIEW = "review"
+
+
+@dataclass(frozen=True, slots=True)
+class RefundPreview:
+    """What cancelling now would give back."""
+
+    refund: Money
+    refund_percent: int
+    policy: CancellationPolicy
+    days_before_check_in: int
+    voids_authorization: bool
+
+
 @dataclass(slots=True)
 class Booking:
     id: uuid.UUID
@@ -67,6 +88,9 @@ class Booking:
     hold_expires_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    cancelled_by: CancelledBy | None = None
+    cancelled_at: datetime | None = None
+    refund_amount: int | None = None
 
     @classmethod
     def request(
@@ -123,6 +147,45 @@ class Booking:
     def total(self) -> Money:
         return Money(self.total_price, self.currency)
 
+    def status_at(self, now: datetime) -> BookingStatus:
+        """The status at ``now``: a hold or request whose time has passed is expired, whether or not it was stored."""
+        lapsed = self.hold_expires_at is not None and now >= self.hold_expires_at
+        if self.status in (BookingStatus.PENDING, BookingStatus.REQUESTED) and lapsed:
+            return BookingStatus.EXPIRED
+        return self.status
+
+    def days_before_check_in(self, today: date) -> int:
+        """``today`` is the date in the property's time zone."""
+        return (self.check_in_date - today).days
+
+    def refund_preview(self, by: CancelledBy, policy: CancellationPolicy, today: date) -> RefundPreview:
+        """What cancelling today by ``by`` would refund: nothing is captured before confirmation
+        (an authorized card is voided instead); after it the host refunds all, the guest per policy."""
+        days = self.days_before_check_in(today)
+        captured = self.status is BookingStatus.CONFIRMED
+        percent = (100 if by is CancelledBy.HOST else policy.refund_percent(days)) if captured else 0
+        return RefundPreview(
+            refund=self.total.share(Decimal(percent) / 100),
+            refund_percent=percent,
+            policy=policy,
+            days_before_check_in=days,
+            voids_authorization=self.status is BookingStatus.REQUESTED,
+        )
+
+    def actions(self, *, guest: bool, host: bool, now: datetime, today: date, reviewed: bool) -> tuple[Action, ...]:
+        """What a caller who is the booking's ``guest`` and/or the property's ``host`` may do at ``now``."""
+        status = self.status_at(now)
+        found: list[Action] = []
+        if guest and status is BookingStatus.PENDING:
+            found.append(Action.PAY)
+        if (guest or host) and status in ACTIVE_STATUSES and today < self.check_out_date:
+            found.append(Action.CANCEL)
+        if host and status is BookingStatus.REQUESTED:
+            found += [Action.APPROVE, Action.DECLINE]
+        if guest and status is BookingStatus.CONFIRMED and self.check_out_date <= today and not reviewed:
+            found.append(Action.REVIEW)
+        return tuple(found)
+
     def blocks_dates(self, now: datetime) -> bool:
         """Whether this booking holds its dates: active, and not a hold whose time has passed."""
         if self.status not in ACTIVE_STATUSES:
@@ -165,14 +228,15 @@ class Booking:
         requested bookings were never captured, so nothing is refunded (a card
         authorization is voided instead).
         """
-        if self.status not in ACTIVE_STATUSES:
-            raise InvalidTransition(f"a {self.status} booking cannot be cancelled")
+        status = self.status_at(now)
+        if status not in ACTIVE_STATUSES:
+            raise InvalidTransition(f"a {status} booking cannot be cancelled")
         captured = self.status is BookingStatus.CONFIRMED
-        self._move(BookingStatus.CANCELLED, now, hold_expires_at=None)
-        if not captured:
-            return Money(0, self.currency)
         percent = 100 if by is CancelledBy.HOST else policy_refund_percent
-        return self.total.share(Decimal(percent) / 100)
+        refund = self.total.share(Decimal(percent) / 100) if captured else Money(0, self.currency)
+        self._move(BookingStatus.CANCELLED, now, hold_expires_at=None)
+        self.cancelled_by, self.cancelled_at, self.refund_amount = by, now, refund.amount
+        return refund
 
     def _require(self, status: BookingStatus, action: str) -> None:
         if self.status is not status:

@@ -66,11 +66,17 @@ def test_a_cancelled_booking_does_not_block_its_dates(store: Store) -> None:
 
 def test_cancelling_a_booking_frees_its_dates(store: Store) -> None:
     guest, place = store.user(), store.place(store.user())
-    booking = store.booking(guest, place, 1, 10)
-    booking.cancel(CancelledBy.GUEST, policy_refund_percent=100, now=NOW)
+    booking = store.booking(guest, place, 1, 10, status=BookingStatus.CONFIRMED)
+    refund = booking.cancel(CancelledBy.GUEST, policy_refund_percent=50, now=NOW)
     with store.uow() as uow:
         uow.bookings.update(booking)
         uow.commit()
+    with store.uow() as uow:
+        stored = uow.bookings.get(booking.id)
+    assert stored is not None
+    assert (stored.status, stored.cancelled_by, stored.cancelled_at, stored.refund_amount) == (
+        BookingStatus.CANCELLED, CancelledBy.GUEST, NOW, refund.amount,
+    )  # fmt: skip
     store.booking(guest, place, 1, 10)
 
 

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from airbnb_core.domain.bookings import Booking, BookingStatus, BookingTerms, CancelledBy
+from airbnb_core.domain.bookings import Action, Booking, BookingStatus, BookingTerms, CancelledBy
 from airbnb_core.domain.errors import Conflict, Forbidden, InvalidInput, InvalidTransition
 from airbnb_core.domain.payments import Payment, PaymentStatus
+from airbnb_core.domain.properties import CancellationPolicy
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
@@ -15,6 +16,7 @@ from tests.unit.core.test_pricing_and_stays import a_property
 
 NOW = datetime(2030, 1, 1, 12, tzinfo=UTC)
 HOLD = timedelta(minutes=15)
+TODAY = NOW.date()
 
 
 def a_guest() -> User:
@@ -152,3 +154,64 @@ def test_only_the_guest_reviews_a_confirmed_stay_that_is_over() -> None:
         Review.write(author=guest, booking=booking, rating=6, comment="x" * 2001, today=after, now=NOW)
     review = Review.write(author=guest, booking=booking, rating=4, comment="Lovely", today=after, now=NOW)
     assert (review.rating, review.property_id) == (4, booking.property_id)
+
+
+def test_a_lapsed_hold_or_request_reads_as_expired_before_anything_stores_it() -> None:
+    pending, requested = book(), book()
+    requested.paid(instant_book=False, now=NOW)
+    assert pending.status_at(NOW + HOLD - timedelta(seconds=1)) is BookingStatus.PENDING
+    assert pending.status_at(NOW + HOLD) is BookingStatus.EXPIRED
+    assert requested.status_at(NOW + timedelta(hours=24)) is BookingStatus.EXPIRED
+    assert pending.status is BookingStatus.PENDING  # reading changes nothing
+    with pytest.raises(InvalidTransition):
+        pending.cancel(CancelledBy.GUEST, policy_refund_percent=100, now=NOW + HOLD)
+
+
+@pytest.mark.parametrize(
+    "policy, days, percent",
+    [
+        (CancellationPolicy.FLEXIBLE, 1, 100), (CancellationPolicy.FLEXIBLE, 0, 0),
+        (CancellationPolicy.MODERATE, 5, 100), (CancellationPolicy.MODERATE, 4, 50),
+        (CancellationPolicy.MODERATE, 1, 50), (CancellationPolicy.MODERATE, 0, 0),
+        (CancellationPolicy.STRICT, 14, 100), (CancellationPolicy.STRICT, 13, 50),
+        (CancellationPolicy.STRICT, 7, 50), (CancellationPolicy.STRICT, 6, 0),
+    ],
+)  # fmt: skip
+def test_the_refund_preview_follows_the_policy_band(policy: CancellationPolicy, days: int, percent: int) -> None:
+    booking = book()
+    booking.paid(instant_book=True, now=NOW)
+    today = booking.check_in_date - timedelta(days=days)
+    preview = booking.refund_preview(CancelledBy.GUEST, policy, today)
+    assert (preview.refund_percent, preview.days_before_check_in, preview.voids_authorization) == (percent, days, False)
+    assert preview.refund.amount == booking.total.share(Decimal(percent) / 100).amount
+    assert booking.refund_preview(CancelledBy.HOST, policy, today).refund.amount == booking.total_price
+    refund = booking.cancel(CancelledBy.GUEST, policy_refund_percent=percent, now=NOW)
+    assert (booking.cancelled_by, booking.cancelled_at, booking.refund_amount) == (
+        CancelledBy.GUEST,
+        NOW,
+        refund.amount,
+    )
+
+
+def test_an_unpaid_or_only_authorized_booking_previews_no_refund() -> None:
+    pending, requested = book(), book()
+    requested.paid(instant_book=False, now=NOW)
+    unpaid = pending.refund_preview(CancelledBy.GUEST, CancellationPolicy.FLEXIBLE, TODAY)
+    held = requested.refund_preview(CancelledBy.HOST, CancellationPolicy.FLEXIBLE, TODAY)
+    assert (unpaid.refund.amount, unpaid.voids_authorization) == (0, False)
+    assert (held.refund.amount, held.voids_authorization) == (0, True)
+
+
+def test_actions_say_what_each_side_may_do_now() -> None:
+    booking = book()
+    guest_actions = booking.actions(guest=True, host=False, now=NOW, today=TODAY, reviewed=False)
+    assert guest_actions == (Action.PAY, Action.CANCEL)
+    assert booking.actions(guest=False, host=True, now=NOW, today=TODAY, reviewed=False) == (Action.CANCEL,)
+    assert booking.actions(guest=True, host=False, now=NOW + HOLD, today=TODAY, reviewed=False) == ()
+    booking.paid(instant_book=False, now=NOW)
+    host_actions = booking.actions(guest=False, host=True, now=NOW, today=TODAY, reviewed=False)
+    assert host_actions == (Action.CANCEL, Action.APPROVE, Action.DECLINE)
+    booking.approve(NOW)
+    after_stay = booking.check_out_date
+    assert booking.actions(guest=True, host=False, now=NOW, today=after_stay, reviewed=False) == (Action.REVIEW,)
+    assert booking.actions(guest=True, host=False, now=NOW, today=after_stay, reviewed=True) == ()
