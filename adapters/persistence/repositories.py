@@ -378,6 +378,31 @@ class SqlAlchemyBookingRepository(_Repository):
     def update(self, booking: Booking) -> None:
         self._session.merge(_to_row(BookingRow, booking))
 
+    def lock(self, booking_id: uuid.UUID) -> Booking | None:
+        # FOR UPDATE on PostgreSQL; SQLite's write transactions (BEGIN IMMEDIATE) already run one at a time.
+        query = sa.select(BookingRow).where(BookingRow.id == booking_id).with_for_update()
+        row = self._session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+        return _booking(row) if row else None
+
+    def expire_lapsed(
+        self, now: datetime, *, property_id: uuid.UUID | None = None, overlapping: Stay | None = None
+    ) -> list[Booking]:
+        waiting = [BookingStatus.PENDING.value, BookingStatus.REQUESTED.value]
+        query = sa.select(BookingRow).where(BookingRow.status.in_(waiting), BookingRow.hold_expires_at <= now)
+        if property_id is not None:
+            query = query.where(BookingRow.property_id == property_id)
+        if overlapping is not None:
+            query = query.where(
+                BookingRow.check_in_date < overlapping.check_out, BookingRow.check_out_date > overlapping.check_in
+            )
+        lapsed = [_booking(row) for row in self._session.scalars(query.with_for_update())]
+        for booking in lapsed:
+            booking.expire(now)
+            self.update(booking)
+        # Written now, so the exclusion constraint no longer counts them when the new booking is inserted.
+        self._session.flush()
+        return lapsed
+
     def held_stays(
         self, property_ids: Collection[uuid.UUID], start: date, end: date, now: datetime
     ) -> dict[uuid.UUID, list[Stay]]:

@@ -109,17 +109,7 @@ class Booking:
         """
         if guest.id == place.host_id:
             raise Forbidden("hosts cannot book their own property", code="own_property")
-        if not place.is_active:
-            raise Conflict("this property is not accepting bookings", code="property_inactive")
-        errors: list[FieldError] = []
-        if stay.check_in < place.today(now):
-            errors.append(FieldError("check_in", "must not be in the past"))
-        if not place.min_nights <= stay.nights <= place.max_nights:
-            errors.append(FieldError("check_out", f"stay must be {place.min_nights} to {place.max_nights} nights"))
-        if not 1 <= guests <= place.max_guests:
-            errors.append(FieldError("guests", f"must be 1 to {place.max_guests}"))
-        if errors:
-            raise InvalidInput.of(errors)
+        cls.check(place=place, stay=stay, guests=guests, now=now)
         quote = place.quote(stay, terms.service_fee_rate)
         return cls(
             id=uuid.uuid4(),
@@ -138,6 +128,21 @@ class Booking:
             created_at=now,
             updated_at=now,
         )
+
+    @staticmethod
+    def check(*, place: Property, stay: Stay, guests: int, now: datetime) -> None:
+        """The rules any booking of ``stay`` at ``place`` must meet, whoever books (a quote checks them too)."""
+        if not place.is_active:
+            raise Conflict("this property is not accepting bookings", code="property_inactive")
+        errors: list[FieldError] = []
+        if stay.check_in < place.today(now):
+            errors.append(FieldError("check_in", "must not be in the past"))
+        if not place.min_nights <= stay.nights <= place.max_nights:
+            errors.append(FieldError("check_out", f"stay must be {place.min_nights} to {place.max_nights} nights"))
+        if not 1 <= guests <= place.max_guests:
+            errors.append(FieldError("guests", f"must be 1 to {place.max_guests}"))
+        if errors:
+            raise InvalidInput.of(errors)
 
     @property
     def stay(self) -> Stay:

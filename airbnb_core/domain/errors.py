@@ -99,7 +99,7 @@ class EmailTaken(Conflict):
 
 
 class DatesUnavailable(Conflict):
-    code = "dates_unavailable"
+    code = "booking_conflict"
 
 
 class InvalidTransition(Conflict):

@@ -12,8 +12,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Self
 
 JsonValue = str | int | float | bool | None
+
+
+if TYPE_CHECKING:
+    from airbnb_core.domain.bookings import Booking
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +52,21 @@ class BookingEvent(Event):
     """Told to the guest and the host through the notifier."""
 
     booking_id: uuid.UUID
+    property_id: uuid.UUID
     guest_id: uuid.UUID
     host_id: uuid.UUID
+
+    @classmethod
+    def of(cls, booking: Booking, host_id: uuid.UUID) -> Self:
+        return cls(booking.id, booking.property_id, booking.user_id, host_id)
+
+
+@dataclass(frozen=True, slots=True)
+class DatesHeld(Event):
+    """A new booking holds nights of a property (no one is told: a hold becomes news once it is paid)."""
+
+    booking_id: uuid.UUID
+    property_id: uuid.UUID
 
 
 class BookingRequested(BookingEvent): ...

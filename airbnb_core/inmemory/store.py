@@ -176,6 +176,23 @@ class InMemoryBookingRepository:
         result: Booking | None = self._t.get(booking_id)
         return result
 
+    lock = get  # the in-memory store serves one thread at a time: there is no other writer to lock out
+
+    def expire_lapsed(
+        self, now: datetime, *, property_id: uuid.UUID | None = None, overlapping: Stay | None = None
+    ) -> list[Booking]:
+        lapsed = [
+            copy.deepcopy(b)
+            for b in self._t.rows.values()
+            if b.status is not b.status_at(now)
+            and property_id in (None, b.property_id)
+            and (overlapping is None or b.stay.overlaps(overlapping))
+        ]
+        for booking in lapsed:
+            booking.expire(now)
+            self._t.put(booking)
+        return lapsed
+
     def held_stays(
         self, property_ids: Collection[uuid.UUID], start: date, end: date, now: datetime
     ) -> dict[uuid.UUID, list[Stay]]:

@@ -83,6 +83,15 @@ class BookingRepository(Protocol):
 
     def update(self, booking: Booking) -> None: ...
 
+    def lock(self, booking_id: uuid.UUID) -> Booking | None:
+        """The booking, locked until the unit of work ends: one decision at a time on one booking."""
+
+    def expire_lapsed(
+        self, now: datetime, *, property_id: uuid.UUID | None = None, overlapping: Stay | None = None
+    ) -> list[Booking]:
+        """Store as expired the holds and requests whose time passed before ``now`` (of one property, over
+        some nights, when given) and return them."""
+
     def held_stays(
         self, property_ids: Collection[uuid.UUID], start: date, end: date, now: datetime
     ) -> dict[uuid.UUID, list[Stay]]:

@@ -12,6 +12,7 @@ from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
 from airbnb_core.ports.security import PasswordHasher, TokenService
 from airbnb_core.ports.unit_of_work import UnitOfWork
 from airbnb_core.services.accounts import Accounts
+from airbnb_core.services.bookings import Bookings
 from airbnb_core.services.handlers import after_commit_handlers
 from airbnb_core.services.listings import Listings
 
@@ -20,6 +21,7 @@ from airbnb_core.services.listings import Listings
 class Services:
     accounts: Accounts
     listings: Listings
+    bookings: Bookings
 
 
 def build_services(
@@ -36,8 +38,8 @@ def build_services(
     """Every use case, wired to the given ports: the only place that constructs them.
 
     Their units of work date outbox messages by ``clock`` and, after each commit, run the handlers of
-    ``services.handlers`` (which forget the cached answers the change made stale). ``terms`` are for the
-    booking use cases; no use case of this release books yet.
+    ``services.handlers`` (which forget the cached answers the change made stale). ``terms`` are the
+    booking use cases' hold, request window and service fee.
 
     ``bootstrap.py`` calls it with the production adapters, ``in_memory_platform`` with in-memory ones,
     and tests with whatever they put under test.
@@ -54,7 +56,8 @@ def build_services(
             unit_of_work, hasher, tokens, clock, limiter=limiter, attempts_per_minute=attempts_per_minute
         ),
         listings=Listings(unit_of_work, clock),
+        bookings=Bookings(unit_of_work, clock, terms),
     )
 
 
-__all__ = ["Accounts", "Listings", "Services", "build_services"]
+__all__ = ["Accounts", "Bookings", "Listings", "Services", "build_services"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from airbnb_core.domain.events import Event, ListingChanged, ProfileChanged, UserDeactivated
+from airbnb_core.domain.events import BookingEvent, DatesHeld, Event, ListingChanged, ProfileChanged, UserDeactivated
 from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, CacheInvalidator, property_scope
 from airbnb_core.ports.unit_of_work import EventHandler
 
@@ -21,6 +21,8 @@ def cache_scopes(event: Event) -> tuple[str, ...]:
             return (PROFILES_SCOPE,)
         case UserDeactivated():
             return PROFILES_SCOPE, SEARCH_SCOPE  # a deactivated host's listings leave search too
+        case BookingEvent(property_id=property_id) | DatesHeld(property_id=property_id):
+            return property_scope(property_id), SEARCH_SCOPE  # its calendar and dated searches
     return ()
 
 

@@ -29,6 +29,7 @@ class Store:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.dialect = engine.dialect.name
+        self.engine = engine
         self._sessions = make_session_factory(engine)
 
     def uow(self) -> SqlAlchemyUnitOfWork:
