@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from airbnb_core.domain.bookings import Action, Booking, BookingTerms, CancelledBy, RefundPreview
+from airbnb_core.domain.bookings import Action, Booking, BookingStatus, BookingTerms, CancelledBy, RefundPreview
 from airbnb_core.domain.errors import DatesUnavailable, Forbidden, NotFound
 from airbnb_core.domain.events import BookingCancelled, BookingExpired, DatesHeld
 from airbnb_core.domain.properties import Property, Quote
@@ -38,9 +38,11 @@ class StayQuote:
 
 @dataclass(frozen=True, slots=True)
 class BookingView:
-    """A booking as one caller sees it: its status at this moment and what the caller may do."""
+    """A booking as one caller sees it: its status at this moment (a lapsed hold reads as expired, stored
+    or not) and what the caller may do."""
 
     booking: Booking
+    status: BookingStatus
     actions: tuple[Action, ...]
 
 
@@ -59,7 +61,7 @@ class Bookings:
             held = uow.bookings.held_stays([place.id], stay.check_in, stay.check_out, now)
         return StayQuote(place.quote(stay, self._terms.service_fee_rate), available=not held.get(place.id))
 
-    def request(self, guest: User, cmd: RequestBooking) -> Booking:
+    def request(self, guest: User, cmd: RequestBooking) -> BookingView:
         """Hold the stay as a pending booking; ``DatesUnavailable`` (409) when another booking holds any night of it."""
         now = self._clock.now()
         with self._uow() as uow:
@@ -76,7 +78,7 @@ class Bookings:
             uow.bookings.add(booking)
             uow.record(DatesHeld(booking.id, place.id))
             uow.commit()
-        return booking
+        return _view(booking, place, guest, now, reviewed=False)
 
     def view(self, viewer: User, booking_id: uuid.UUID) -> BookingView:
         """The booking if the viewer is its guest, its property's host or an administrator; else ``NotFound``."""
@@ -158,4 +160,4 @@ def _view(booking: Booking, place: Property, viewer: User, now: datetime, review
         today=place.today(now),
         reviewed=reviewed,
     )
-    return BookingView(booking, actions)
+    return BookingView(booking, booking.status_at(now), actions)

@@ -98,9 +98,9 @@ def test_a_lapsed_hold_is_expired_in_the_transaction_that_books_its_nights(
     # On PostgreSQL the exclusion constraint counts every pending row, lapsed or not.
     place = store.place(store.user(is_host=True))
     stay = RequestBooking(place.id, Stay(JULY, JULY + timedelta(days=3)), 1)
-    lapsed = services.bookings.request(store.user(), stay)
+    lapsed = services.bookings.request(store.user(), stay).booking
     clock.advance(timedelta(minutes=15))
-    taken = services.bookings.request(store.user(), stay)
+    taken = services.bookings.request(store.user(), stay).booking
     with store.uow() as uow:
         statuses = {b.id: b.status for b in (uow.bookings.get(lapsed.id), uow.bookings.get(taken.id)) if b}
     assert statuses == {lapsed.id: BookingStatus.EXPIRED, taken.id: BookingStatus.PENDING}

@@ -68,7 +68,7 @@ def test_booking_holds_the_dates_and_a_second_booking_of_them_conflicts(
     platform: InMemoryPlatform, place_id: uuid.UUID
 ) -> None:
     ana, ben = person(platform, "ana"), person(platform, "ben")
-    booking = platform.services.bookings.request(ana, RequestBooking(place_id, STAY, 2))
+    booking = platform.services.bookings.request(ana, RequestBooking(place_id, STAY, 2)).booking
     assert booking.status is BookingStatus.PENDING and booking.total_price == 71_500
     with pytest.raises(DatesUnavailable) as conflict:
         platform.services.bookings.request(ben, RequestBooking(place_id, Stay(date(2030, 4, 7), date(2030, 4, 9)), 1))
@@ -82,10 +82,10 @@ def test_a_lapsed_hold_never_blocks_and_is_expired_by_the_booking_that_takes_its
     platform: InMemoryPlatform, clock: FixedClock, place_id: uuid.UUID, host: User
 ) -> None:
     ana, ben = person(platform, "ana"), person(platform, "ben")
-    first = platform.services.bookings.request(ana, RequestBooking(place_id, STAY, 2))
+    first = platform.services.bookings.request(ana, RequestBooking(place_id, STAY, 2)).booking
     clock.advance(timedelta(minutes=15))
     assert platform.services.bookings.view(ana, first.id).booking.status_at(clock.now()) is BookingStatus.EXPIRED
-    second = platform.services.bookings.request(ben, RequestBooking(place_id, STAY, 2))
+    second = platform.services.bookings.request(ben, RequestBooking(place_id, STAY, 2)).booking
     assert second.status is BookingStatus.PENDING
     assert platform.services.bookings.view(host, first.id).booking.status is BookingStatus.EXPIRED
     assert [m.topic for m in platform.store.outbox if m.topic.startswith(("Booking", "Dates"))] == [
@@ -97,7 +97,7 @@ def test_the_sweep_stores_what_already_reads_as_expired(
     platform: InMemoryPlatform, clock: FixedClock, place_id: uuid.UUID
 ) -> None:
     ana = person(platform, "ana")
-    booking = platform.services.bookings.request(ana, RequestBooking(place_id, STAY, 2))
+    booking = platform.services.bookings.request(ana, RequestBooking(place_id, STAY, 2)).booking
     assert platform.services.bookings.expire_lapsed() == 0
     clock.advance(timedelta(minutes=16))
     assert platform.services.bookings.expire_lapsed() == 1
@@ -121,7 +121,7 @@ def test_only_the_guest_the_host_and_admins_see_a_booking_and_each_is_told_what_
     platform: InMemoryPlatform, place_id: uuid.UUID, host: User
 ) -> None:
     ana, eve = person(platform, "ana"), person(platform, "eve")
-    booking = platform.services.bookings.request(ana, RequestBooking(place_id, STAY, 2))
+    booking = platform.services.bookings.request(ana, RequestBooking(place_id, STAY, 2)).booking
     assert platform.services.bookings.view(ana, booking.id).actions == (Action.PAY, Action.CANCEL)
     assert platform.services.bookings.view(host, booking.id).actions == (Action.CANCEL,)
     with pytest.raises(NotFound):
@@ -134,7 +134,7 @@ def test_cancelling_records_who_and_frees_the_dates_once(
     platform: InMemoryPlatform, place_id: uuid.UUID, host: User
 ) -> None:
     ana, ben = person(platform, "ana"), person(platform, "ben")
-    booking = platform.services.bookings.request(ana, RequestBooking(place_id, STAY, 2))
+    booking = platform.services.bookings.request(ana, RequestBooking(place_id, STAY, 2)).booking
     preview = platform.services.bookings.cancellation_preview(ana, booking.id)
     assert (preview.refund.amount, preview.voids_authorization, preview.days_before_check_in) == (0, False, 30)
     cancelled = platform.services.bookings.cancel(ana, booking.id).booking
