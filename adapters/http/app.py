@@ -18,6 +18,7 @@ from litestar.types import ControllerRouterHandler
 from adapters.http.accounts import AuthController, UserController
 from adapters.http.auth import provide_current_user
 from adapters.http.bodies import decode_body_strictly
+from adapters.http.bookings import BookingController, quote
 from adapters.http.caching import CachedReads, ResponseCache
 from adapters.http.docs import ScalarPage, SwaggerPage, docs_router
 from adapters.http.headers import RequestIdMiddleware, add_response_headers, log_request_ids
@@ -67,7 +68,9 @@ def _provide(value: object) -> Provide:
 def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> Litestar:
     settings = settings or HttpSettings()
     log_request_ids()
-    api = Router(path=API_PREFIX, route_handlers=[AuthController, UserController, PropertyController])
+    api = Router(
+        path=API_PREFIX, route_handlers=[AuthController, UserController, PropertyController, BookingController, quote]
+    )
     prometheus = PrometheusConfig(app_name="airbnb", prefix="airbnb", group_path=True, exclude=["^/metrics$"])
     middleware: list[Any] = [RequestIdMiddleware(), prometheus.middleware]
     trusted_proxies = TrustedProxies(settings.trusted_proxies)

@@ -1,0 +1,141 @@
+"""Bookings over real HTTP: quote, hold, see, preview and cancel, and a race of thirty clients, on both databases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.persistence import upgrade
+from tests.support.stack import LiveServer, live_server, production_like_settings
+
+IN_A_MONTH = date.today() + timedelta(days=30)
+
+
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+def server(
+    request: pytest.FixtureRequest, make_postgres_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    if request.param == "postgresql":
+        url = make_postgres_database()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('bookings')}/airbnb.db"
+        upgrade(url)
+    settings = production_like_settings(url, None, login_rate_limit=100_000, api_rate_limit=100_000)
+    with live_server(settings) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def api(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
+        yield client
+
+
+def member(api: httpx.Client, *, host: bool = False) -> dict[str, str]:
+    email = f"b-{uuid.uuid4().hex[:12]}@example.com"
+    api.post("/auth/register", json={"name": "Bo", "email": email, "password": "pass-word-1", "is_host": host})
+    token = api.post("/auth/login", json={"email": email, "password": "pass-word-1"}).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def host(api: httpx.Client) -> dict[str, str]:
+    return member(api, host=True)
+
+
+@pytest.fixture
+def listing(api: httpx.Client, host: dict[str, str]) -> str:
+    body = {
+        "title": "Mill house", "location": "2 Mill Lane", "city": "Ghent", "country": "BE", "latitude": 51.05,
+        "longitude": 3.72, "price_per_night": 10_000, "currency": "EUR", "cleaning_fee": 2_000,
+        "weekly_discount_percent": 10, "max_guests": 3, "cancellation_policy": "moderate",
+    }  # fmt: skip
+    created = api.post("/properties", json=body, headers=host)
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+def stay(nights: int, *, after: int = 0) -> dict[str, str]:
+    check_in = IN_A_MONTH + timedelta(days=after)
+    return {"check_in": check_in.isoformat(), "check_out": (check_in + timedelta(days=nights)).isoformat()}
+
+
+def book(api: httpx.Client, guest: dict[str, str], listing: str, **body: Any) -> httpx.Response:
+    return api.post("/bookings", json={"property_id": listing, "guests": 2, **stay(7), **body}, headers=guest)
+
+
+def test_a_guest_holds_a_stay_priced_by_the_server(api: httpx.Client, listing: str, host: dict[str, str]) -> None:
+    quote = api.get(f"/properties/{listing}/quote", params={**stay(7), "guests": 2})
+    assert quote.status_code == 200, quote.text
+    # 7 nights × 100.00 = 700.00, less 10% = 630.00; fee 10% of (630.00 + 20.00) = 65.00.
+    assert quote.json() == {
+        "nights": 7, "nightly_subtotal": 63_000, "weekly_discount": 7_000, "cleaning_fee": 2_000,
+        "service_fee": 6_500, "total_price": 71_500, "currency": "EUR", "available": True,
+    }  # fmt: skip
+
+    guest = member(api)
+    created = book(api, guest, listing)
+    assert created.status_code == 201, created.text
+    booking = created.json()
+    assert (booking["status"], booking["total_price"], booking["actions"]) == ("pending", 71_500, ["pay", "cancel"])
+    assert booking["hold_expires_at"] is not None and booking["cancelled_by"] is None
+    assert api.get(f"/properties/{listing}/quote", params={**stay(7), "guests": 2}).json()["available"] is False
+
+    seen_by_host = api.get(f"/bookings/{booking['id']}", headers=host).json()
+    assert seen_by_host["actions"] == ["cancel"]
+    assert api.get(f"/bookings/{booking['id']}", headers=member(api)).status_code == 404
+    assert api.get(f"/bookings/{booking['id']}").status_code == 401
+
+
+def test_prices_or_a_status_sent_by_the_client_are_refused(api: httpx.Client, listing: str) -> None:
+    for forged in ({"total_price": 1}, {"status": "confirmed"}, {"guests": "2"}):
+        refused = book(api, member(api), listing, **forged)
+        assert refused.status_code == 422, refused.text
+    assert api.get(f"/properties/{listing}/quote", params={**stay(7), "guests": 2}).json()["available"] is True
+
+
+def test_the_booking_rules_answer_422_and_an_overlap_409(api: httpx.Client, listing: str, host: dict[str, str]) -> None:
+    guest = member(api)
+    too_many = book(api, guest, listing, guests=4)
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "guests"
+    past = book(api, guest, listing, check_in="2020-01-01", check_out="2020-01-03")
+    assert past.status_code == 422
+    own = book(api, host, listing)
+    assert own.status_code == 403
+    assert book(api, guest, listing).status_code == 201
+    overlap = book(api, member(api), listing, **stay(2, after=6))
+    assert (overlap.status_code, overlap.json()["code"]) == (409, "booking_conflict")
+    assert book(api, member(api), listing, **stay(2, after=7)).status_code == 201  # back to back
+
+
+def test_cancelling_previews_then_records_who_cancelled_once(
+    api: httpx.Client, listing: str, host: dict[str, str]
+) -> None:
+    guest = member(api)
+    booking = book(api, guest, listing).json()
+    preview = api.get(f"/bookings/{booking['id']}/cancellation", headers=guest).json()
+    assert preview == {
+        "refund_amount": 0, "currency": "EUR", "refund_percent": 0, "policy": "moderate",
+        "days_before_check_in": 30, "voids_authorization": False,
+    }  # fmt: skip
+    cancelled = api.post(f"/bookings/{booking['id']}/cancel", headers=host)
+    assert cancelled.status_code == 200, cancelled.text
+    assert (cancelled.json()["status"], cancelled.json()["cancelled_by"], cancelled.json()["actions"]) == (
+        "cancelled", "host", [],
+    )  # fmt: skip
+    again = api.post(f"/bookings/{booking['id']}/cancel", headers=guest)
+    assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
+    assert book(api, member(api), listing).status_code == 201  # the nights are free again
+
+
+def test_thirty_clients_racing_for_the_same_nights_get_one_booking(api: httpx.Client, listing: str) -> None:
+    guests = [member(api) for _ in range(30)]
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        statuses = list(pool.map(lambda guest: book(api, guest, listing, **stay(3, after=40)).status_code, guests))
+    assert sorted(statuses) == [201] + [409] * 29
