@@ -120,7 +120,7 @@ def to_preview(preview: RefundPreview) -> CancellationPreview:
 def quote(
     property_id: FromPath[uuid.UUID],
     bookings: NamedDependency[Bookings],
-    check_in: date,
+    check_in: Annotated[date, Parameter(description="First night; not before today where the listing is")],
     check_out: Annotated[date, Parameter(description="After check_in")],
     guests: Annotated[int, Parameter(ge=1, le=GUESTS_MAX)],
 ) -> Quote:
