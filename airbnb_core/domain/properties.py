@@ -74,6 +74,7 @@ class Quote:
     nightly_subtotal: Money
     cleaning_fee: Money
     service_fee: Money
+    weekly_discount: Money  # what the weekly discount took off nights × price per night
 
     @property
     def total(self) -> Money:
@@ -145,12 +146,14 @@ class Property:
     def quote(self, stay: Stay, service_fee_rate: Decimal) -> Quote:
         """Price a stay: nights × nightly price, less the weekly discount from 7 nights, plus fees."""
         nights = stay.nights
-        subtotal = Money(self.price_per_night, self.currency).times(nights)
+        undiscounted = Money(self.price_per_night, self.currency).times(nights)
+        discount = Money(0, self.currency)
         if nights >= 7 and self.weekly_discount_percent:
-            subtotal = subtotal - subtotal.share(Decimal(self.weekly_discount_percent) / 100)
+            discount = undiscounted.share(Decimal(self.weekly_discount_percent) / 100)
+        subtotal = undiscounted - discount
         cleaning = Money(self.cleaning_fee, self.currency)
         service = (subtotal + cleaning).share(service_fee_rate)
-        return Quote(nights, subtotal, cleaning, service)
+        return Quote(nights, subtotal, cleaning, service, discount)
 
     @property
     def zone(self) -> ZoneInfo:

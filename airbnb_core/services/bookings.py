@@ -38,10 +38,12 @@ class StayQuote:
 
 @dataclass(frozen=True, slots=True)
 class BookingView:
-    """A booking as one caller sees it: its status at this moment and what the caller may do."""
+    """A booking as one caller sees it at ``now``: ``booking.status_at(now)`` is its status then, ``actions``
+    what the caller may do then."""
 
     booking: Booking
     actions: tuple[Action, ...]
+    now: datetime
 
 
 class Bookings:
@@ -158,4 +160,4 @@ def _view(booking: Booking, place: Property, viewer: User, now: datetime, review
         today=place.today(now),
         reviewed=reviewed,
     )
-    return BookingView(booking, actions)
+    return BookingView(booking, actions, now)
