@@ -1,7 +1,7 @@
 """Batch loading for the nested fields of a request, so a page costs the same few queries at any size.
 
 Execution is synchronous, so a loader cannot wait for sibling fields to ask before it fetches.
-It does not need to: resolvers announce every property they return, and the first ``host``,
+It does not need to: resolvers announce every property and booking they return, and the first ``host``,
 ``reviews`` or ``availability`` asked for fetches it for all the properties announced so far,
 in one use-case call. Later items of the page find their value cached.
 """
@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from datetime import date
 from typing import Generic, TypeVar
 
+from airbnb_core.domain.bookings import Booking
 from airbnb_core.domain.properties import Property
 from airbnb_core.domain.reviews import Review
 from airbnb_core.domain.stay import Stay
@@ -50,6 +51,8 @@ class Loaders:
         self._properties: set[uuid.UUID] = set()
         self._users: set[uuid.UUID] = set()
         self.users: BatchLoader[uuid.UUID, User] = BatchLoader(listings.users, self._users)
+        self._booked: set[uuid.UUID] = set()
+        self.properties: BatchLoader[uuid.UUID, Property] = BatchLoader(self._fetch_properties, self._booked)
         self._reviews: dict[int, BatchLoader[uuid.UUID, list[Review]]] = {}
         self._calendars: dict[tuple[date, date], BatchLoader[uuid.UUID, list[Stay]]] = {}
 
@@ -58,6 +61,17 @@ class Loaders:
         for place in places:
             self._properties.add(place.id)
             self._users.add(place.host_id)
+
+    def booked(self, bookings: Iterable[Booking]) -> None:
+        """Announce bookings the request returns: their properties and guests will be loaded together."""
+        for booking in bookings:
+            self._booked.add(booking.property_id)
+            self._users.add(booking.user_id)
+
+    def _fetch_properties(self, property_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, Property]:
+        found = self._listings.properties(property_ids)
+        self.returned(found.values())  # their hosts, reviews and calendars load together too
+        return found
 
     def recent_reviews(self, limit: int) -> BatchLoader[uuid.UUID, list[Review]]:
         if limit not in self._reviews:

@@ -6,14 +6,15 @@ import graphene
 import graphql
 
 from adapters.graphql.accounts import AccountMutations, AccountQueries
+from adapters.graphql.bookings import BookingMutations, BookingQueries
 from adapters.graphql.listings import ListingMutations, ListingQueries
 
 
-class Query(AccountQueries, ListingQueries, graphene.ObjectType):
+class Query(AccountQueries, ListingQueries, BookingQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(AccountMutations, ListingMutations, graphene.ObjectType):
+class Mutation(AccountMutations, ListingMutations, BookingMutations, graphene.ObjectType):
     pass
 
 

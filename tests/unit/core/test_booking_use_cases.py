@@ -152,6 +152,14 @@ def test_an_inactive_listing_cannot_be_booked(platform: InMemoryPlatform, place_
         platform.services.bookings.request(person(platform, "ana"), RequestBooking(place_id, STAY, 1))
 
 
+def test_the_property_of_a_booking_is_found_in_a_batch_even_once_taken_down(
+    platform: InMemoryPlatform, place_id: uuid.UUID, host: User
+) -> None:
+    platform.services.listings.deactivate(host, place_id)
+    found = platform.services.listings.properties([place_id, uuid.uuid4()])
+    assert list(found) == [place_id] and not found[place_id].is_active
+
+
 def test_a_booking_forgets_the_calendar_and_searches_it_made_stale(
     platform: InMemoryPlatform, place_id: uuid.UUID
 ) -> None:

@@ -56,6 +56,7 @@ def test_weekly_discount_applies_from_seven_nights() -> None:
     assert six.nightly_subtotal.amount == 59_994
     # 69_993 less 15% (10_498.95 rounds to 10_499)
     assert seven.nightly_subtotal.amount == 59_494
+    assert (six.weekly_discount.amount, seven.weekly_discount.amount) == (0, 10_499)
     assert seven.service_fee.amount == 5_949  # 5_949.4 rounds down
 
 

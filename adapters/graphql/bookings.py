@@ -1,0 +1,243 @@
+"""Bookings over GraphQL: quote a stay, book it, see it with what one may do to it, preview and cancel.
+
+Booking fields resolve from the core's ``BookingView``: its ``status`` is the status at the moment
+the view was taken (a hold that ran out reads ``EXPIRED`` before any sweep stores it), and its
+``actions`` are what the caller may do then. ``property`` and ``guest`` go through the request's
+batch loaders.
+
+The refund a cancellation would give is a root query, ``cancellationPreview(id)``, not a field of
+``Booking``: it is one use-case call per booking, wanted on the cancel screen, not in lists.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import graphene
+
+from adapters.graphql.accounts import User
+from adapters.graphql.context import context_of, parse_id, require_user
+from adapters.graphql.listings import CancellationPolicy, Property
+from airbnb_core.domain.bookings import Action as DomainAction
+from airbnb_core.domain.bookings import BookingStatus as DomainBookingStatus
+from airbnb_core.domain.bookings import CancelledBy as DomainCancelledBy
+from airbnb_core.domain.bookings import RefundPreview
+from airbnb_core.domain.properties import Property as DomainProperty
+from airbnb_core.domain.stay import Stay
+from airbnb_core.domain.users import User as DomainUser
+from airbnb_core.services.bookings import BookingView, RequestBooking, StayQuote
+
+BookingStatus = graphene.Enum.from_enum(
+    DomainBookingStatus,
+    description="PENDING holds the dates unpaid; REQUESTED waits for the host; a hold or request whose time "
+    "ran out is EXPIRED.",
+)
+BookingAction = graphene.Enum.from_enum(
+    DomainAction, name="BookingAction", description="What the caller may do to a booking now."
+)
+CancelledBy = graphene.Enum.from_enum(DomainCancelledBy, description="Which side cancelled a booking.")
+
+
+def _from_booking(attname: str, default_value: Any, root: BookingView, info: graphene.ResolveInfo, **_: Any) -> Any:
+    return getattr(root.booking, attname, default_value)
+
+
+class Booking(graphene.ObjectType):
+    """A stay a guest holds. Money is an integer amount in the minor unit (cents) of `currency`."""
+
+    class Meta:
+        default_resolver = _from_booking
+
+    id = graphene.ID(required=True)
+    property_id = graphene.ID(required=True)
+    user_id = graphene.ID(required=True, description="The guest's id.")
+    check_in = graphene.Date(required=True)
+    check_out = graphene.Date(required=True, description="The first day after the stay.")
+    guests = graphene.Int(required=True)
+    status = graphene.Field(BookingStatus, required=True, description="The status at the moment of this request.")
+    nightly_subtotal = graphene.Int(required=True, description="After the weekly discount.")
+    cleaning_fee = graphene.Int(required=True)
+    service_fee = graphene.Int(required=True)
+    total_price = graphene.Int(required=True)
+    currency = graphene.String(required=True, description="ISO 4217 code.")
+    hold_expires_at = graphene.DateTime(description="When an unpaid hold or an unanswered request runs out.")
+    created_at = graphene.DateTime(required=True)
+    updated_at = graphene.DateTime(required=True)
+    cancelled_by = graphene.Field(CancelledBy)
+    cancelled_at = graphene.DateTime()
+    refund_amount = graphene.Int(description="Refunded on cancellation; null unless cancelled.")
+    actions = graphene.List(
+        graphene.NonNull(BookingAction), required=True, description="What the caller may do to it now."
+    )
+    property = graphene.Field(Property)
+    guest = graphene.Field(User, description="Null once the guest's account is gone.")
+
+    @staticmethod
+    def resolve_check_in(root: BookingView, info: graphene.ResolveInfo) -> date:
+        return root.booking.check_in_date
+
+    @staticmethod
+    def resolve_check_out(root: BookingView, info: graphene.ResolveInfo) -> date:
+        return root.booking.check_out_date
+
+    @staticmethod
+    def resolve_status(root: BookingView, info: graphene.ResolveInfo) -> DomainBookingStatus:
+        return root.status
+
+    @staticmethod
+    def resolve_actions(root: BookingView, info: graphene.ResolveInfo) -> tuple[DomainAction, ...]:
+        return root.actions
+
+    @staticmethod
+    def resolve_property(root: BookingView, info: graphene.ResolveInfo) -> DomainProperty | None:
+        return context_of(info).loaders.properties.load(root.booking.property_id)
+
+    @staticmethod
+    def resolve_guest(root: BookingView, info: graphene.ResolveInfo) -> DomainUser | None:
+        return context_of(info).loaders.users.load(root.booking.user_id)
+
+
+class Quote(graphene.ObjectType):
+    """The price a booking of these dates would get now, in minor units of `currency`; nothing is held."""
+
+    nights = graphene.Int(required=True)
+    nightly_subtotal = graphene.Int(required=True, description="Nights × nightly price, less `weeklyDiscount`.")
+    weekly_discount = graphene.Int(required=True, description="Taken off nights × nightly price, from 7 nights.")
+    cleaning_fee = graphene.Int(required=True)
+    service_fee = graphene.Int(required=True)
+    total_price = graphene.Int(required=True)
+    currency = graphene.String(required=True)
+    available = graphene.Boolean(required=True, description="No other booking holds any night of the stay.")
+
+    @staticmethod
+    def resolve_nights(root: StayQuote, info: graphene.ResolveInfo) -> int:
+        return root.quote.nights
+
+    @staticmethod
+    def resolve_nightly_subtotal(root: StayQuote, info: graphene.ResolveInfo) -> int:
+        return root.quote.nightly_subtotal.amount
+
+    @staticmethod
+    def resolve_weekly_discount(root: StayQuote, info: graphene.ResolveInfo) -> int:
+        return root.quote.weekly_discount.amount
+
+    @staticmethod
+    def resolve_cleaning_fee(root: StayQuote, info: graphene.ResolveInfo) -> int:
+        return root.quote.cleaning_fee.amount
+
+    @staticmethod
+    def resolve_service_fee(root: StayQuote, info: graphene.ResolveInfo) -> int:
+        return root.quote.service_fee.amount
+
+    @staticmethod
+    def resolve_total_price(root: StayQuote, info: graphene.ResolveInfo) -> int:
+        return root.quote.total.amount
+
+    @staticmethod
+    def resolve_currency(root: StayQuote, info: graphene.ResolveInfo) -> str:
+        return root.quote.total.currency
+
+
+class CancellationPreview(graphene.ObjectType):
+    """What cancelling now, by the caller, would refund."""
+
+    refund_amount = graphene.Int(required=True, description="Minor units of `currency`.")
+    currency = graphene.String(required=True)
+    refund_percent = graphene.Int(required=True)
+    policy = graphene.Field(CancellationPolicy, required=True)
+    days_before_check_in = graphene.Int(required=True, description="Counted in the property's time zone.")
+    voids_authorization = graphene.Boolean(
+        required=True, description="The card was only authorized: the authorization is voided, nothing refunded."
+    )
+
+    @staticmethod
+    def resolve_refund_amount(root: RefundPreview, info: graphene.ResolveInfo) -> int:
+        return root.refund.amount
+
+    @staticmethod
+    def resolve_currency(root: RefundPreview, info: graphene.ResolveInfo) -> str:
+        return root.refund.currency
+
+
+def _returned(info: graphene.ResolveInfo, view: BookingView) -> BookingView:
+    context_of(info).loaders.booked([view.booking])
+    return view
+
+
+class BookingQueries(graphene.ObjectType):
+    booking = graphene.Field(
+        Booking,
+        id=graphene.ID(required=True),
+        description="A booking, for its guest, its property's host and administrators. Requires authentication.",
+    )
+    quote = graphene.Field(
+        Quote,
+        property_id=graphene.ID(required=True),
+        check_in=graphene.Date(required=True),
+        check_out=graphene.Date(required=True),
+        guests=graphene.Int(required=True),
+        description="Price a stay by the rules a booking of it must meet.",
+    )
+    cancellation_preview = graphene.Field(
+        CancellationPreview,
+        id=graphene.ID(required=True),
+        description="What cancelling the booking now would refund. Only its guest or host may ask.",
+    )
+
+    @staticmethod
+    def resolve_booking(root: None, info: graphene.ResolveInfo, id: str) -> BookingView:
+        view = context_of(info).services.bookings.view(require_user(info), parse_id(id, "id"))
+        return _returned(info, view)
+
+    @staticmethod
+    def resolve_quote(
+        root: None, info: graphene.ResolveInfo, property_id: str, check_in: date, check_out: date, guests: int
+    ) -> StayQuote:
+        place_id = parse_id(property_id, "property_id")
+        return context_of(info).services.bookings.quote(place_id, Stay(check_in, check_out), guests)
+
+    @staticmethod
+    def resolve_cancellation_preview(root: None, info: graphene.ResolveInfo, id: str) -> RefundPreview:
+        return context_of(info).services.bookings.cancellation_preview(require_user(info), parse_id(id, "id"))
+
+
+class CreateBooking(graphene.Mutation):
+    """Hold a stay for the caller as a PENDING booking, priced by the server; pay before `holdExpiresAt`.
+    Dates another booking holds answer CONFLICT (`booking_conflict`). Requires authentication."""
+
+    class Arguments:
+        property_id = graphene.ID(required=True)
+        check_in = graphene.Date(required=True)
+        check_out = graphene.Date(required=True)
+        guests = graphene.Int(required=True)
+
+    Output = Booking
+
+    @staticmethod
+    def mutate(
+        root: None, info: graphene.ResolveInfo, property_id: str, check_in: date, check_out: date, guests: int
+    ) -> BookingView:
+        bookings, guest = context_of(info).services.bookings, require_user(info)
+        command = RequestBooking(parse_id(property_id, "property_id"), Stay(check_in, check_out), guests)
+        return _returned(info, bookings.request(guest, command))
+
+
+class CancelBooking(graphene.Mutation):
+    """Cancel as the guest (refund per the property's policy) or the host (everything back).
+    A booking that is no longer active answers CONFLICT (`invalid_transition`). Requires authentication."""
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    Output = Booking
+
+    @staticmethod
+    def mutate(root: None, info: graphene.ResolveInfo, id: str) -> BookingView:
+        view = context_of(info).services.bookings.cancel(require_user(info), parse_id(id, "id"))
+        return _returned(info, view)
+
+
+class BookingMutations(graphene.ObjectType):
+    create_booking = CreateBooking.Field()
+    cancel_booking = CancelBooking.Field()
