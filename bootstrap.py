@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import gc
 import ipaddress
+import logging
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -35,6 +38,8 @@ from airbnb_core.inmemory import InMemoryRateLimiter, SystemClock
 from airbnb_core.ports.rate_limit import RateLimiter
 from airbnb_core.services import build_services
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_DATABASE_URL = "sqlite:///./airbnb.db"
 # Signs the sandbox provider's webhooks in development; production must set its own.
 DEVELOPMENT_SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_development_only"  # noqa: S105 (public on purpose)
@@ -58,6 +63,7 @@ class Settings:
     login_rate_limit: int = 10
     api_rate_limit: int = 600
     booking_hold_minutes: int = 15
+    expiry_sweep_seconds: int = 60
     service_fee_rate: Decimal = Decimal("0.10")
     cors_origins: tuple[str, ...] = ()
     metrics_token: str | None = None
@@ -119,6 +125,7 @@ class Settings:
             login_rate_limit=number("LOGIN_RATE_LIMIT", 10),
             api_rate_limit=number("API_RATE_LIMIT", 600),
             booking_hold_minutes=number("BOOKING_HOLD_MINUTES", 15),
+            expiry_sweep_seconds=number("EXPIRY_SWEEP_SECONDS", 60),
             service_fee_rate=fee_rate,
             cors_origins=tuple(o.strip().rstrip("/") for o in (text("CORS_ORIGINS") or "").split(",") if o.strip()),
             metrics_token=text("METRICS_TOKEN"),
@@ -235,6 +242,37 @@ def build_container(settings: Settings) -> Container:
     return container
 
 
+class PeriodicJob:
+    """Runs a use case every ``interval`` seconds on a worker thread while the server runs.
+
+    Lapsed holds already read as expired everywhere; this stores it (and tells the outbox) without
+    waiting for an external scheduler. Every server process runs it: the use case locks the rows it
+    changes, so two sweeps never expire one booking twice.
+    """
+
+    def __init__(self, job: Callable[[], object], interval: float) -> None:
+        self._job = job
+        self._interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                await anyio.to_thread.run_sync(self._job)
+            except Exception:  # the next round tries again; a failing round must not end the loop
+                logger.exception("periodic job %s failed", getattr(self._job, "__qualname__", self._job))
+
+
 def build_app(settings: Settings | None = None, container: Container | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     container = container or build_container(settings)
@@ -246,6 +284,7 @@ def build_app(settings: Settings | None = None, container: Container | None = No
         readiness["redis"] = lambda: _ping_redis(redis_client)
         shutdown += [redis_client.close, async_redis_client.aclose]
     limiter: RateLimiter = container.rate_limiter()
+    sweep = PeriodicJob(services.bookings.expire_lapsed, settings.expiry_sweep_seconds)
 
     async def count_api_hit(client: str) -> int | None:
         if isinstance(limiter, RedisRateLimiter):
@@ -262,8 +301,8 @@ def build_app(settings: Settings | None = None, container: Container | None = No
                 lambda: services, graphiql=not settings.production, introspection=settings.graphql_introspection
             )
         ],
-        on_startup=[_tune_worker],
-        on_shutdown=shutdown,
+        on_startup=[_tune_worker, sweep.start],
+        on_shutdown=[sweep.stop, *shutdown],
     )
     return create_app(
         deps,

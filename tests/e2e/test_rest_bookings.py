@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from dependency_injector import providers
 
+import bootstrap
 from adapters.persistence import upgrade
-from tests.support.stack import LiveServer, live_server, production_like_settings
+from airbnb_core.domain.bookings import BookingStatus
+from airbnb_core.inmemory import FixedClock
+from tests.support.server import running_server
+from tests.support.stack import LiveServer, fast_hashing, live_server, production_like_settings
 
 IN_A_MONTH = date.today() + timedelta(days=30)
 
@@ -49,14 +56,16 @@ def host(api: httpx.Client) -> dict[str, str]:
     return member(api, host=True)
 
 
+LISTING = {
+    "title": "Mill house", "location": "2 Mill Lane", "city": "Ghent", "country": "BE", "latitude": 51.05,
+    "longitude": 3.72, "price_per_night": 10_000, "currency": "EUR", "cleaning_fee": 2_000,
+    "weekly_discount_percent": 10, "max_guests": 3, "cancellation_policy": "moderate",
+}  # fmt: skip
+
+
 @pytest.fixture
 def listing(api: httpx.Client, host: dict[str, str]) -> str:
-    body = {
-        "title": "Mill house", "location": "2 Mill Lane", "city": "Ghent", "country": "BE", "latitude": 51.05,
-        "longitude": 3.72, "price_per_night": 10_000, "currency": "EUR", "cleaning_fee": 2_000,
-        "weekly_discount_percent": 10, "max_guests": 3, "cancellation_policy": "moderate",
-    }  # fmt: skip
-    created = api.post("/properties", json=body, headers=host)
+    created = api.post("/properties", json=LISTING, headers=host)
     assert created.status_code == 201, created.text
     return str(created.json()["id"])
 
@@ -139,3 +148,30 @@ def test_thirty_clients_racing_for_the_same_nights_get_one_booking(api: httpx.Cl
     with ThreadPoolExecutor(max_workers=30) as pool:
         statuses = list(pool.map(lambda guest: book(api, guest, listing, **stay(3, after=40)).status_code, guests))
     assert sorted(statuses) == [201] + [409] * 29
+
+
+def test_the_server_stores_lapsed_holds_as_expired_by_itself(sqlite_url: str) -> None:
+    upgrade(sqlite_url)
+    settings = dataclasses.replace(
+        production_like_settings(sqlite_url, None), expiry_sweep_seconds=1, booking_hold_minutes=1
+    )
+    container = bootstrap.build_container(settings)
+    clock = FixedClock(datetime.now(UTC))
+    container.clock.override(providers.Object(clock))
+    fast_hashing(container)
+    with running_server(bootstrap.build_app(settings, container)) as url, httpx.Client(base_url=url + "/api/v1") as api:
+        host, guest = member(api, host=True), member(api)
+        place = api.post("/properties", json=LISTING, headers=host).json()["id"]
+        booking = api.post("/bookings", json={"property_id": place, "guests": 1, **stay(2)}, headers=guest).json()
+        clock.advance(timedelta(minutes=1))
+        assert api.get(f"/bookings/{booking['id']}", headers=guest).json()["status"] == "expired"  # at once
+        deadline = time.monotonic() + 10
+        while stored_status(container, booking["id"]) != BookingStatus.EXPIRED and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert stored_status(container, booking["id"]) is BookingStatus.EXPIRED
+
+
+def stored_status(container: bootstrap.Container, booking_id: str) -> BookingStatus | None:
+    with container.unit_of_work() as uow:
+        booking = uow.bookings.get(uuid.UUID(booking_id))
+    return booking.status if booking else None
