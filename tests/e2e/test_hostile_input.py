@@ -15,8 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.persistence import upgrade
-from tests.support.stack import LiveServer, live_server, production_like_settings
+from tests.support.stack import LiveServer, served_on
 
 BIG = 2**63
 INT32_OVERFLOW = 2**31
@@ -25,17 +24,9 @@ NUL = "a\x00b"
 
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"])
 def server(
-    request: pytest.FixtureRequest,
-    make_postgres_database: Callable[[], str],
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, make_postgres_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    if request.param == "postgresql":
-        url = make_postgres_database()
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('hostile')}/airbnb.db"
-        upgrade(url)
-    settings = production_like_settings(url, None, login_rate_limit=100_000, api_rate_limit=100_000)
-    with live_server(settings) as running:
+    with served_on(request.param, make_postgres_database, tmp_path_factory.mktemp("hostile")) as running:
         yield running
 
 

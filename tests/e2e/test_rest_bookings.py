@@ -19,7 +19,7 @@ from adapters.persistence import upgrade
 from airbnb_core.domain.bookings import BookingStatus
 from airbnb_core.inmemory import FixedClock
 from tests.support.server import running_server
-from tests.support.stack import LiveServer, fast_hashing, live_server, production_like_settings
+from tests.support.stack import LiveServer, fast_hashing, production_like_settings, served_on
 
 IN_A_MONTH = date.today() + timedelta(days=30)
 
@@ -28,13 +28,7 @@ IN_A_MONTH = date.today() + timedelta(days=30)
 def server(
     request: pytest.FixtureRequest, make_postgres_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    if request.param == "postgresql":
-        url = make_postgres_database()
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('bookings')}/airbnb.db"
-        upgrade(url)
-    settings = production_like_settings(url, None, login_rate_limit=100_000, api_rate_limit=100_000)
-    with live_server(settings) as running:
+    with served_on(request.param, make_postgres_database, tmp_path_factory.mktemp("bookings")) as running:
         yield running
 
 

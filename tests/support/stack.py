@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import argon2
 from dependency_injector import providers
@@ -47,3 +48,13 @@ def live_server(settings: bootstrap.Settings) -> Iterator[LiveServer]:
     fast_hashing(container)
     with running_server(bootstrap.build_app(settings, container)) as url:
         yield LiveServer(url, settings, container)
+
+
+@contextmanager
+def served_on(dialect: str, postgres_database: Callable[[], str], directory: Path) -> Iterator[LiveServer]:
+    """A server on a fresh database of ``dialect`` (``postgresql`` or ``sqlite``), without Redis, with request
+    limits out of the way."""
+    url = postgres_database() if dialect == "postgresql" else f"sqlite:///{directory}/airbnb.db"
+    settings = production_like_settings(url, None, login_rate_limit=100_000, api_rate_limit=100_000)
+    with live_server(settings) as server:
+        yield server

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-import threading
-from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -17,6 +15,7 @@ from airbnb_core.domain.stay import Stay
 from airbnb_core.inmemory import FixedClock
 from airbnb_core.services import Services
 from airbnb_core.services.bookings import RequestBooking
+from tests.support.concurrency import race
 from tests.support.services import services_on
 
 JULY = date(2030, 7, 1)
@@ -30,26 +29,6 @@ def clock() -> FixedClock:
 @pytest.fixture
 def services(store: Store, clock: FixedClock) -> Services:
     return services_on(store.uow, clock=clock)
-
-
-def race(attempts: list[Callable[[], object]]) -> list[object]:
-    """Run every attempt at once from its own thread; each result is its return value or the error it raised."""
-    results: list[object] = [None] * len(attempts)
-    start = threading.Barrier(len(attempts))
-
-    def run(i: int) -> None:
-        start.wait()
-        try:
-            results[i] = attempts[i]()
-        except Exception as error:  # the outcome under test, whatever it is
-            results[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_thirty_guests_racing_for_the_same_nights_give_exactly_one_booking(store: Store, services: Services) -> None:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ from adapters.persistence import create_engine, upgrade
 from airbnb_core.domain.bookings import BookingStatus, CancelledBy
 from airbnb_core.domain.errors import Conflict, DatesUnavailable, EmailTaken
 from airbnb_core.domain.users import RefreshToken
+from tests.support.concurrency import race
 
 
 def test_a_duplicate_email_raises_email_taken_at_commit(store: Store) -> None:
@@ -132,24 +132,6 @@ def test_an_error_inside_a_unit_of_work_discards_its_changes(store: Store) -> No
     assert loaded is not None and loaded.name == "Ada Lovelace"
 
 
-def _race(*actions: Callable[[], object]) -> list[object]:
-    """Run the actions in threads at once; return each one's result or exception."""
-    outcomes: list[object] = [None] * len(actions)
-
-    def run(i: int) -> None:
-        try:
-            outcomes[i] = actions[i]()
-        except Exception as exc:
-            outcomes[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
 def test_two_concurrent_refreshes_cannot_both_mark_a_token_used(postgres_url: str) -> None:
     upgrade(postgres_url)
     engine = create_engine(postgres_url)
@@ -170,7 +152,7 @@ def test_two_concurrent_refreshes_cannot_both_mark_a_token_used(postgres_url: st
         return won
 
     try:
-        assert sorted(_race(refresh, refresh), key=str) == [False, True]
+        assert sorted(race([refresh, refresh]), key=str) == [False, True]
     finally:
         engine.dispose()
 
@@ -181,7 +163,7 @@ def test_of_two_concurrent_overlapping_bookings_exactly_one_is_kept(store: Store
     def book() -> object:
         return store.booking(guest, place, 1, 10)
 
-    outcomes = _race(book, book)
+    outcomes = race([book, book])
     assert sorted(type(o).__name__ for o in outcomes) == ["Booking", "DatesUnavailable"]
 
 
@@ -204,7 +186,7 @@ def test_two_concurrent_session_version_bumps_both_count_and_a_stale_update_undo
         return version
 
     try:
-        outcomes = _race(lambda: log_out_everywhere_and_rename("A"), lambda: log_out_everywhere_and_rename("B"))
+        outcomes = race([lambda: log_out_everywhere_and_rename("A"), lambda: log_out_everywhere_and_rename("B")])
         assert sorted(outcomes, key=str) == [1, 2]
         with store.uow() as uow:
             final = uow.users.get(user_id)
