@@ -38,6 +38,10 @@ class Wrk:
 
     def run(self, url: str, seconds: float, script: str | None = None) -> LoadResult:
         """``wrk --latency`` against ``url`` (whose path a script's ``request()`` may override)."""
+        return parse_wrk(self.run_report(url, seconds, script))
+
+    def run_report(self, url: str, seconds: float, script: str | None = None) -> str:
+        """wrk's report as it prints it, including whatever the script's ``done()`` prints."""
         command = [
             "wrk",
             f"-t{self.threads}",
@@ -54,7 +58,7 @@ class Wrk:
             done = subprocess.run([*command, url], capture_output=True, text=True, check=False)  # noqa: S603
         if done.returncode != 0:
             raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
-        return parse_wrk(done.stdout)
+        return done.stdout
 
 
 def parse_wrk(report: str) -> LoadResult:
