@@ -245,6 +245,9 @@ def server_env(db: Database, args: argparse.Namespace) -> dict[str, str]:
     env.update(
         AIRBNB_ENV="production",
         AIRBNB_JWT_SECRET=secrets.token_urlsafe(48),
+        # Production refuses to start without these since the hardening work.
+        AIRBNB_METRICS_TOKEN=secrets.token_urlsafe(24),
+        AIRBNB_SANDBOX_WEBHOOK_SECRET=secrets.token_urlsafe(24),
         AIRBNB_DATABASE_URL=db.sqlalchemy_url,
         AIRBNB_REDIS_URL=args.redis_url,
         AIRBNB_API_RATE_LIMIT="100000000",
