@@ -1,4 +1,5 @@
-"""Bookings over GraphQL: quote a stay, book it, see it with what one may do to it, preview and cancel.
+"""Bookings over GraphQL: quote a stay, book it, see it (or a page of one's own) with what one may do to it,
+preview and cancel.
 
 Booking fields resolve from the core's ``BookingView``: its ``status`` is the status at the moment
 the view was taken (a hold that ran out reads ``EXPIRED`` before any sweep stores it), and its
@@ -20,9 +21,11 @@ from adapters.graphql.accounts import User
 from adapters.graphql.context import context_of, parse_id, require_user
 from adapters.graphql.listings import CancellationPolicy, Property
 from airbnb_core.domain.bookings import Action as DomainAction
+from airbnb_core.domain.bookings import BookingRole as DomainBookingRole
 from airbnb_core.domain.bookings import BookingStatus as DomainBookingStatus
 from airbnb_core.domain.bookings import CancelledBy as DomainCancelledBy
 from airbnb_core.domain.bookings import RefundPreview
+from airbnb_core.domain.pagination import LIMIT_DEFAULT, Page
 from airbnb_core.domain.properties import Property as DomainProperty
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User as DomainUser
@@ -37,6 +40,9 @@ BookingAction = graphene.Enum.from_enum(
     DomainAction, name="BookingAction", description="What the caller may do to a booking now."
 )
 CancelledBy = graphene.Enum.from_enum(DomainCancelledBy, description="Which side cancelled a booking.")
+BookingRole = graphene.Enum.from_enum(
+    DomainBookingRole, description="GUEST: the bookings the caller made; HOST: the bookings on the caller's properties."
+)
 
 
 def _from_booking(attname: str, default_value: Any, root: BookingView, info: graphene.ResolveInfo, **_: Any) -> Any:
@@ -160,6 +166,11 @@ class CancellationPreview(graphene.ObjectType):
         return root.refund.currency
 
 
+class BookingPage(graphene.ObjectType):
+    items = graphene.List(graphene.NonNull(Booking), required=True)
+    next_cursor = graphene.String(description="Pass as `cursor` for the next page; null on the last page.")
+
+
 def _returned(info: graphene.ResolveInfo, view: BookingView) -> BookingView:
     context_of(info).loaders.booked([view.booking])
     return view
@@ -179,6 +190,16 @@ class BookingQueries(graphene.ObjectType):
         guests=graphene.Int(required=True),
         description="Price a stay by the rules a booking of it must meet.",
     )
+    my_bookings = graphene.Field(
+        BookingPage,
+        required=True,
+        role=BookingRole(required=True, default_value=DomainBookingRole.GUEST),
+        status=BookingStatus(description="Only bookings with this status now: a hold that ran out is EXPIRED."),
+        limit=graphene.Int(required=True, default_value=LIMIT_DEFAULT, description="1 to 100."),
+        cursor=graphene.String(),
+        description="The caller's bookings, newest first: the ones they made (GUEST) or those on their "
+        "properties (HOST). Requires authentication.",
+    )
     cancellation_preview = graphene.Field(
         CancellationPreview,
         id=graphene.ID(required=True),
@@ -189,6 +210,20 @@ class BookingQueries(graphene.ObjectType):
     def resolve_booking(root: None, info: graphene.ResolveInfo, id: str) -> BookingView:
         view = context_of(info).services.bookings.view(require_user(info), parse_id(id, "id"))
         return _returned(info, view)
+
+    @staticmethod
+    def resolve_my_bookings(
+        root: None,
+        info: graphene.ResolveInfo,
+        role: DomainBookingRole,
+        limit: int,
+        status: DomainBookingStatus | None = None,
+        cursor: str | None = None,
+    ) -> Page[BookingView]:
+        bookings, viewer = context_of(info).services.bookings, require_user(info)
+        page = bookings.list(viewer, role=role, status=status, limit=limit, cursor=cursor)
+        context_of(info).loaders.booked(view.booking for view in page.items)
+        return page
 
     @staticmethod
     def resolve_quote(

@@ -15,8 +15,10 @@ from msgspec import Meta, Struct
 from adapters.http.auth import BEARER_SECURITY
 from adapters.http.inputs import Guests
 from adapters.http.openapi import problems
+from adapters.http.properties import Cursor, Limit
 from adapters.http.schemas import Request
-from airbnb_core.domain.bookings import Action, BookingStatus, CancelledBy, RefundPreview
+from airbnb_core.domain.bookings import Action, BookingRole, BookingStatus, CancelledBy, RefundPreview
+from airbnb_core.domain.pagination import LIMIT_DEFAULT, Page
 from airbnb_core.domain.properties import GUESTS_MAX, CancellationPolicy
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
@@ -74,6 +76,11 @@ class CancellationPreview(Struct, kw_only=True):
     voids_authorization: Annotated[bool, Meta(description="A card only authorized is released, not refunded")]
 
 
+class BookingPage(Struct, kw_only=True):
+    items: list[Booking]
+    next_cursor: Annotated[str | None, Meta(description="Pass as `cursor` for the next page; null on the last page")]
+
+
 def to_booking(view: BookingView) -> Booking:
     b = view.booking
     return Booking(
@@ -83,6 +90,10 @@ def to_booking(view: BookingView) -> Booking:
         created_at=b.created_at, updated_at=b.updated_at, cancelled_by=b.cancelled_by, cancelled_at=b.cancelled_at,
         refund_amount=b.refund_amount, actions=list(view.actions),
     )  # fmt: skip
+
+
+def to_booking_page(page: Page[BookingView]) -> BookingPage:
+    return BookingPage(items=[to_booking(view) for view in page.items], next_cursor=page.next_cursor)
 
 
 def to_quote(found: StayQuote) -> Quote:
@@ -128,6 +139,10 @@ def quote(
     return to_quote(bookings.quote(property_id, Stay(check_in, check_out), guests))
 
 
+ROLE_DESCRIPTION = "`guest`: the bookings the caller made; `host`: the bookings on the caller's properties"
+STATUS_DESCRIPTION = "Only bookings with this status now: a hold whose time passed is `expired`, stored so or not"
+
+
 class BookingController(Controller):
     path = "/bookings"
     tags = ["bookings"]
@@ -147,6 +162,27 @@ class BookingController(Controller):
         409 `booking_conflict` when another booking holds any of them."""
         cmd = RequestBooking(data.property_id, Stay(data.check_in, data.check_out), data.guests)
         return to_booking(bookings.request(current_user, cmd))
+
+    @get("/", operation_id="listBookings", sync_to_thread=True, responses=problems(401))
+    def list_mine(
+        self,
+        bookings: NamedDependency[Bookings],
+        current_user: NamedDependency[User],
+        role: Annotated[
+            BookingRole,
+            Parameter(description="`guest`: the bookings the caller made; `host`: those on their properties"),
+        ] = BookingRole.GUEST,
+        status: Annotated[
+            BookingStatus | None,
+            Parameter(description="Only bookings with this status now; a lapsed hold is `expired`"),
+        ] = None,
+        limit: Limit = LIMIT_DEFAULT,
+        cursor: Cursor = None,
+    ) -> BookingPage:
+        """The caller's bookings, newest first: as guest, or with `role=host` the bookings on the caller's
+        properties. Each carries its status at this moment and what the caller may do to it."""
+        page = bookings.list(current_user, role=role, status=status, limit=limit, cursor=cursor)
+        return to_booking_page(page)
 
     @get("/{booking_id:uuid}", operation_id="getBooking", sync_to_thread=True, responses=problems(401, 404))
     def details(

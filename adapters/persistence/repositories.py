@@ -25,7 +25,7 @@ from adapters.persistence.models import (
     ReviewRow,
     UserRow,
 )
-from airbnb_core.domain.bookings import ACTIVE_STATUSES, Booking, BookingStatus, CancelledBy
+from airbnb_core.domain.bookings import ACTIVE_STATUSES, Booking, BookingRole, BookingStatus, CancelledBy
 from airbnb_core.domain.errors import DatesUnavailable
 from airbnb_core.domain.payments import Payment, PaymentStatus
 from airbnb_core.domain.properties import CancellationPolicy, Property
@@ -121,6 +121,21 @@ def _holds_dates(now: datetime) -> sa.ColumnElement[bool]:
             BookingRow.hold_expires_at > now,
         ),
     )
+
+
+def _status_at(status: BookingStatus, now: datetime) -> sa.ColumnElement[bool]:
+    """``Booking.status_at(now) == status`` in SQL: a pending or requested booking whose hold has run out
+    reads expired, whether or not a sweep has stored it so."""
+    waiting = (BookingStatus.PENDING, BookingStatus.REQUESTED)
+    lapsed = sa.and_(BookingRow.hold_expires_at.is_not(None), BookingRow.hold_expires_at <= now)
+    if status is BookingStatus.EXPIRED:
+        return sa.or_(
+            BookingRow.status == status.value,
+            sa.and_(BookingRow.status.in_([s.value for s in waiting]), lapsed),
+        )
+    if status in waiting:
+        return sa.and_(BookingRow.status == status.value, sa.not_(lapsed))
+    return BookingRow.status == status.value
 
 
 def _overlaps(stay: Stay, postgres: bool) -> sa.ColumnElement[bool]:
@@ -240,6 +255,12 @@ class SqlAlchemyPropertyRepository(_Repository):
     def get(self, property_id: uuid.UUID) -> Property | None:
         row = self._session.get(PropertyRow, property_id)
         return _property(row) if row else None
+
+    def get_many(self, property_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Property]:
+        if not property_ids:
+            return {}
+        rows = self._session.scalars(sa.select(PropertyRow).where(PropertyRow.id.in_(set(property_ids))))
+        return {row.id: _property(row) for row in rows}
 
     def update(self, place: Property) -> None:
         self._session.merge(_to_row(PropertyRow, place))
@@ -425,6 +446,30 @@ class SqlAlchemyBookingRepository(_Repository):
         )
         return bool(self._session.scalar(sa.select(held)))
 
+    def list_for(
+        self,
+        user_id: uuid.UUID,
+        role: BookingRole,
+        *,
+        status: BookingStatus | None,
+        now: datetime,
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None,
+    ) -> list[Booking]:
+        columns = (BookingRow.created_at, BookingRow.id)
+        query = sa.select(BookingRow).order_by(*(column.desc() for column in columns)).limit(limit)
+        if role is BookingRole.HOST:
+            query = query.join(PropertyRow, PropertyRow.id == BookingRow.property_id).where(
+                PropertyRow.host_id == user_id
+            )
+        else:
+            query = query.where(BookingRow.user_id == user_id)
+        if status is not None:
+            query = query.where(_status_at(status, now))
+        if after is not None:
+            query = query.where(_after(columns, after, rising=False))
+        return [_booking(row) for row in self._session.scalars(query)]
+
     def _needs_overlap_check(self) -> bool:
         # PostgreSQL enforces this with the bookings_no_overlap exclusion constraint.
         return not self._postgres
@@ -461,6 +506,12 @@ class SqlAlchemyReviewRepository(_Repository):
     def get_for_booking(self, booking_id: uuid.UUID) -> Review | None:
         row = self._session.scalar(sa.select(ReviewRow).where(ReviewRow.booking_id == booking_id))
         return _review(row) if row else None
+
+    def reviewed(self, booking_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        if not booking_ids:
+            return set()
+        query = sa.select(ReviewRow.booking_id).where(ReviewRow.booking_id.in_(set(booking_ids)))
+        return set(self._session.scalars(query))
 
     def list_for_property(
         self, property_id: uuid.UUID, *, limit: int, after: tuple[datetime, uuid.UUID] | None

@@ -45,6 +45,13 @@ class BookingStatus(enum.StrEnum):
 ACTIVE_STATUSES = frozenset({BookingStatus.PENDING, BookingStatus.REQUESTED, BookingStatus.CONFIRMED})
 
 
+class BookingRole(enum.StrEnum):
+    """The side of the bookings a caller lists: the ones they made, or the ones on their properties."""
+
+    GUEST = "guest"
+    HOST = "host"
+
+
 class CancelledBy(enum.StrEnum):
     GUEST = "guest"
     HOST = "host"

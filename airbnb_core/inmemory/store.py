@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from airbnb_core.domain.bookings import ACTIVE_STATUSES, Booking
+from airbnb_core.domain.bookings import ACTIVE_STATUSES, Booking, BookingRole, BookingStatus
 from airbnb_core.domain.errors import Conflict, DatesUnavailable, EmailTaken
 from airbnb_core.domain.events import OutboxMessage
 from airbnb_core.domain.payments import Payment
@@ -137,6 +137,9 @@ class InMemoryPropertyRepository:
         result: Property | None = self._t.get(property_id)
         return result
 
+    def get_many(self, property_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Property]:
+        return {pid: place for pid in set(property_ids) if (place := self._t.get(pid)) is not None}
+
     def count_active_by_host(self, host_id: uuid.UUID) -> int:
         return len(self._t.find(host_id=host_id, is_active=True))
 
@@ -164,8 +167,9 @@ class InMemoryPropertyRepository:
 
 
 class InMemoryBookingRepository:
-    def __init__(self, table: _Table) -> None:
+    def __init__(self, table: _Table, tables: dict[str, _Table]) -> None:
         self._t = table
+        self._tables = tables
 
     def add(self, booking: Booking) -> None:
         self._t.put(booking)
@@ -209,6 +213,29 @@ class InMemoryBookingRepository:
             for b in self._t.rows.values()
         )
 
+    def list_for(
+        self,
+        user_id: uuid.UUID,
+        role: BookingRole,
+        *,
+        status: BookingStatus | None,
+        now: datetime,
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None,
+    ) -> list[Booking]:
+        if role is BookingRole.HOST:
+            places = self._tables["properties"].rows.values()
+            owned = {p.id for p in places if p.host_id == user_id}
+            mine = [b for b in self._t.rows.values() if b.property_id in owned]
+        else:
+            mine = [b for b in self._t.rows.values() if b.user_id == user_id]
+        found = [
+            copy.deepcopy(b)
+            for b in sorted(mine, key=_newest_first)
+            if (status is None or b.status_at(now) is status) and (after is None or (b.created_at, b.id) < after)
+        ]
+        return found[:limit]
+
 
 class InMemoryPaymentRepository:
     def __init__(self, table: _Table) -> None:
@@ -235,6 +262,10 @@ class InMemoryReviewRepository:
         found: list[Review] = self._t.find(booking_id=booking_id)
         return found[0] if found else None
 
+    def reviewed(self, booking_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        wanted = set(booking_ids)
+        return {r.booking_id for r in self._t.rows.values() if r.booking_id in wanted}
+
     def list_for_property(
         self, property_id: uuid.UUID, *, limit: int, after: tuple[datetime, uuid.UUID] | None
     ) -> list[Review]:
@@ -252,8 +283,8 @@ class InMemoryReviewRepository:
         return recent
 
 
-def _newest_first(review: Review) -> tuple[float, int]:
-    return (-review.created_at.timestamp(), -review.id.int)
+def _newest_first(row: Review | Booking) -> tuple[float, int]:
+    return (-row.created_at.timestamp(), -row.id.int)
 
 
 def _words_match(query: str, text: str) -> bool:
@@ -296,7 +327,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.users = InMemoryUserRepository(self._tables["users"])
         self.refresh_tokens = InMemoryRefreshTokenRepository(self._tables["refresh_tokens"])
         self.properties = InMemoryPropertyRepository(self._tables["properties"], self._tables)
-        self.bookings = InMemoryBookingRepository(self._tables["bookings"])
+        self.bookings = InMemoryBookingRepository(self._tables["bookings"], self._tables)
         self.payments = InMemoryPaymentRepository(self._tables["payments"])
         self.reviews = InMemoryReviewRepository(self._tables["reviews"])
         return self

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Protocol
 
-from airbnb_core.domain.bookings import Booking
+from airbnb_core.domain.bookings import Booking, BookingRole, BookingStatus
 from airbnb_core.domain.payments import Payment
 from airbnb_core.domain.properties import Property
 from airbnb_core.domain.reviews import Review
@@ -64,6 +64,9 @@ class PropertyRepository(Protocol):
 
     def update(self, place: Property) -> None: ...
 
+    def get_many(self, property_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Property]:
+        """The properties that exist among ``property_ids``, active or not, in one round trip."""
+
     def count_active_by_host(self, host_id: uuid.UUID) -> int: ...
 
     def search(
@@ -100,6 +103,19 @@ class BookingRepository(Protocol):
     def holds_dates_from(self, property_id: uuid.UUID, day: date, now: datetime) -> bool:
         """Whether a booking holding its dates at ``now`` ends after ``day`` (is current or future)."""
 
+    def list_for(
+        self,
+        user_id: uuid.UUID,
+        role: BookingRole,
+        *,
+        status: BookingStatus | None,
+        now: datetime,
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None,
+    ) -> list[Booking]:
+        """The bookings the user made (guest) or that are on the user's properties (host), newest first by
+        ``(created_at, id)``, after the given key; with ``status``, only those whose ``status_at(now)`` it is."""
+
 
 class PaymentRepository(Protocol):
     def add(self, payment: Payment) -> None: ...
@@ -114,6 +130,9 @@ class ReviewRepository(Protocol):
         """Stage a review; the unit of work raises ``Conflict`` at commit if the booking has one."""
 
     def get_for_booking(self, booking_id: uuid.UUID) -> Review | None: ...
+
+    def reviewed(self, booking_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of ``booking_ids`` that have a review, in one round trip."""
 
     def list_for_property(
         self, property_id: uuid.UUID, *, limit: int, after: tuple[datetime, uuid.UUID] | None

@@ -11,9 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from airbnb_core.domain.bookings import Action, Booking, BookingStatus, BookingTerms, CancelledBy, RefundPreview
+from airbnb_core.domain.bookings import (
+    Action,
+    Booking,
+    BookingRole,
+    BookingStatus,
+    BookingTerms,
+    CancelledBy,
+    RefundPreview,
+)
 from airbnb_core.domain.errors import DatesUnavailable, Forbidden, NotFound
 from airbnb_core.domain.events import BookingCancelled, BookingExpired, DatesHeld
+from airbnb_core.domain.pagination import LIMIT_DEFAULT, Page, check_limit, decode_time_key, time_key_of
 from airbnb_core.domain.properties import Property, Quote
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
@@ -87,6 +96,27 @@ class Bookings:
             booking, place = _visible(uow, viewer, booking_id)
             reviewed = uow.reviews.get_for_booking(booking.id) is not None
         return _view(booking, place, viewer, now, reviewed)
+
+    def list(
+        self,
+        viewer: User,
+        *,
+        role: BookingRole = BookingRole.GUEST,
+        status: BookingStatus | None = None,
+        limit: int = LIMIT_DEFAULT,
+        cursor: str | None = None,
+    ) -> Page[BookingView]:
+        """The viewer's bookings as guest, or those on the viewer's properties as host, newest first. ``status``
+        filters on the status at this moment: a hold that ran out counts as expired, stored so or not."""
+        check_limit(limit)
+        after = decode_time_key(cursor) if cursor else None
+        now = self._clock.now()
+        with self._uow() as uow:
+            found = uow.bookings.list_for(viewer.id, role, status=status, now=now, limit=limit + 1, after=after)
+            page = Page.from_overfetch(found, limit, time_key_of)
+            places = uow.properties.get_many({b.property_id for b in page.items})
+            reviewed = uow.reviews.reviewed([b.id for b in page.items])
+        return page.map(lambda b: _view(b, places[b.property_id], viewer, now, b.id in reviewed))
 
     def cancellation_preview(self, viewer: User, booking_id: uuid.UUID) -> RefundPreview:
         """What cancelling now, by the viewer, would refund."""

@@ -137,6 +137,33 @@ def test_cancelling_previews_then_records_who_cancelled_once(
     assert book(api, member(api), listing).status_code == 201  # the nights are free again
 
 
+def test_a_guest_and_a_host_list_their_bookings_page_by_page(
+    api: httpx.Client, listing: str, host: dict[str, str]
+) -> None:
+    guest = member(api)
+    made = [book(api, guest, listing, guests=1, **stay(2, after=40 + 3 * n)).json()["id"] for n in range(3)]
+    cancelled = api.post(f"/bookings/{made[0]}/cancel", headers=guest)
+    assert cancelled.status_code == 200, cancelled.text
+    first = api.get("/bookings", params={"limit": 2}, headers=guest)
+    assert first.status_code == 200, first.text
+    later = api.get("/bookings", params={"limit": 2, "cursor": first.json()["next_cursor"]}, headers=guest).json()
+    assert [b["id"] for b in first.json()["items"] + later["items"]] == made[::-1] and later["next_cursor"] is None
+    assert first.json()["items"][0]["actions"] == ["pay", "cancel"]
+    as_host = api.get("/bookings", params={"role": "host", "limit": 100}, headers=host).json()
+    mine = [b for b in as_host["items"] if b["id"] in made]
+    assert [b["id"] for b in mine] == made[::-1] and mine[0]["actions"] == ["cancel"]
+    only = api.get("/bookings", params={"status": "cancelled"}, headers=guest).json()
+    assert [(b["id"], b["status"]) for b in only["items"]] == [(made[0], "cancelled")]
+    assert api.get("/bookings", params={"role": "host"}, headers=guest).json() == {"items": [], "next_cursor": None}
+
+
+def test_listing_bookings_needs_a_caller_and_valid_parameters(api: httpx.Client) -> None:
+    assert api.get("/bookings").status_code == 401
+    guest = member(api)
+    for params in ({"role": "admin"}, {"status": "lost"}, {"limit": 0}, {"limit": 101}, {"cursor": "nope"}):
+        assert api.get("/bookings", params=params, headers=guest).status_code == 422, params
+
+
 def test_thirty_clients_racing_for_the_same_nights_get_one_booking(api: httpx.Client, listing: str) -> None:
     guests = [member(api) for _ in range(30)]
     with ThreadPoolExecutor(max_workers=30) as pool:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from adapters.cache import InMemoryResponseCache
-from airbnb_core.domain.bookings import Action, BookingStatus, CancelledBy
+from airbnb_core.domain.bookings import Action, BookingRole, BookingStatus, CancelledBy
 from airbnb_core.domain.errors import Conflict, DatesUnavailable, Forbidden, InvalidInput, InvalidTransition, NotFound
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
@@ -168,3 +168,69 @@ def test_a_booking_forgets_the_calendar_and_searches_it_made_stale(
     before = {scope: cache.versioned_key("k", [scope]) for scope in (property_scope(place_id), SEARCH_SCOPE)}
     platform.services.bookings.request(person(platform, "ana"), RequestBooking(place_id, STAY, 1))
     assert all(cache.versioned_key("k", [scope]) != key for scope, key in before.items())
+
+
+def _week(n: int) -> Stay:
+    return Stay(STAY.check_in + timedelta(weeks=n), STAY.check_in + timedelta(weeks=n, days=2))
+
+
+def test_a_guest_lists_the_bookings_they_made_and_a_host_those_on_their_properties_newest_first(
+    platform: InMemoryPlatform, clock: FixedClock, place_id: uuid.UUID, host: User
+) -> None:
+    ana, ben = person(platform, "ana"), person(platform, "ben")
+    made = []
+    for n, guest in enumerate([ana, ben, ana]):
+        made.append(platform.services.bookings.request(guest, RequestBooking(place_id, _week(n), 1)).booking.id)
+        clock.advance(timedelta(minutes=1))
+    as_ana = platform.services.bookings.list(ana)
+    assert [v.booking.id for v in as_ana.items] == [made[2], made[0]] and as_ana.next_cursor is None
+    assert all(v.actions == (Action.PAY, Action.CANCEL) for v in as_ana.items)
+    as_host = platform.services.bookings.list(host, role=BookingRole.HOST)
+    assert [v.booking.id for v in as_host.items] == made[::-1]
+    assert all(v.actions == (Action.CANCEL,) for v in as_host.items)
+    assert platform.services.bookings.list(host).items == []  # the host made no booking
+    assert platform.services.bookings.list(ana, role=BookingRole.HOST).items == []
+
+
+def test_the_status_filter_sees_a_lapsed_hold_as_expired_before_any_sweep(
+    platform: InMemoryPlatform, clock: FixedClock, place_id: uuid.UUID
+) -> None:
+    ana = person(platform, "ana")
+    lapsed = platform.services.bookings.request(ana, RequestBooking(place_id, _week(0), 1)).booking
+    clock.advance(timedelta(minutes=10))
+    held = platform.services.bookings.request(ana, RequestBooking(place_id, _week(1), 1)).booking
+    cancelled = platform.services.bookings.request(ana, RequestBooking(place_id, _week(2), 1)).booking
+    platform.services.bookings.cancel(ana, cancelled.id)
+    clock.advance(timedelta(minutes=6))  # the first hold ran out; nothing stored it as expired
+
+    def ids(status: BookingStatus) -> list[uuid.UUID]:
+        return [v.booking.id for v in platform.services.bookings.list(ana, status=status).items]
+
+    assert ids(BookingStatus.EXPIRED) == [lapsed.id]
+    assert ids(BookingStatus.PENDING) == [held.id]
+    assert ids(BookingStatus.CANCELLED) == [cancelled.id]
+    assert ids(BookingStatus.CONFIRMED) == []
+    assert platform.services.bookings.list(ana, status=BookingStatus.EXPIRED).items[0].status is BookingStatus.EXPIRED
+
+
+def test_paging_through_bookings_visits_each_once(
+    platform: InMemoryPlatform, clock: FixedClock, place_id: uuid.UUID
+) -> None:
+    ana = person(platform, "ana")
+    made = set()
+    for n in range(5):
+        made.add(platform.services.bookings.request(ana, RequestBooking(place_id, _week(n), 1)).booking.id)
+        if n % 2:
+            clock.advance(timedelta(seconds=1))  # some share a created_at: the id breaks the tie
+    seen: list[uuid.UUID] = []
+    cursor = None
+    while True:
+        page = platform.services.bookings.list(ana, limit=2, cursor=cursor)
+        seen.extend(v.booking.id for v in page.items)
+        if (cursor := page.next_cursor) is None:
+            break
+    assert len(seen) == 5 and set(seen) == made
+    with pytest.raises(InvalidInput):
+        platform.services.bookings.list(ana, limit=0)
+    with pytest.raises(InvalidInput):
+        platform.services.bookings.list(ana, cursor="not-a-cursor")

@@ -10,6 +10,7 @@ import pytest
 
 from adapters.graphql import execution
 from airbnb_core.inmemory import FixedClock
+from airbnb_core.services import Listings
 from tests.unit.graphql.support import GraphQLClient, only_error
 
 BOOKING_FIELDS = """
@@ -170,3 +171,71 @@ def test_the_depth_limit_counts_through_a_booking(
 
     assert allowed == {"data": {"booking": {"property": {"host": {"name": "Hugo"}}}}}
     assert "exceeds maximum operation depth of 3" in only_error(too_deep)["message"]
+
+
+MY_BOOKINGS = (
+    "query($role: BookingRole, $status: BookingStatus, $limit: Int, $cursor: String) {"
+    " myBookings(role: $role, status: $status, limit: $limit, cursor: $cursor)"
+    " { items { id status actions property { title } guest { name } } nextCursor } }"
+)
+
+
+def test_a_guest_and_a_host_page_through_their_bookings(gql: GraphQLClient, stage: Stage, clock: FixedClock) -> None:
+    made = []
+    for day in (1, 5, 9):
+        body = book(gql, stage.guest, stage.property_id, checkIn=f"2030-07-{day:02}", checkOut=f"2030-07-{day + 2:02}")
+        made.append(body["data"]["createBooking"]["id"])
+        clock.advance(timedelta(seconds=1))
+
+    first = gql(MY_BOOKINGS, token=stage.guest, limit=2)["data"]["myBookings"]
+    rest = gql(MY_BOOKINGS, token=stage.guest, limit=2, cursor=first["nextCursor"])["data"]["myBookings"]
+    as_host = gql(MY_BOOKINGS, token=stage.host, role="HOST")["data"]["myBookings"]
+
+    assert [b["id"] for b in first["items"] + rest["items"]] == made[::-1] and rest["nextCursor"] is None
+    assert first["items"][0] == {
+        "id": made[2], "status": "PENDING", "actions": ["PAY", "CANCEL"],
+        "property": {"title": first["items"][0]["property"]["title"]}, "guest": {"name": "Ann"},
+    }  # fmt: skip
+    assert [(b["id"], b["actions"]) for b in as_host["items"]] == [(i, ["CANCEL"]) for i in made[::-1]]
+    assert gql(MY_BOOKINGS, token=stage.host)["data"]["myBookings"] == {"items": [], "nextCursor": None}
+
+
+def test_my_bookings_filters_on_the_status_now_a_lapsed_hold_being_expired(
+    gql: GraphQLClient, stage: Stage, clock: FixedClock
+) -> None:
+    created = booked(gql, stage)
+    clock.advance(timedelta(minutes=15))
+    fresh = gql.login("ann@example.com")["data"]["login"]["accessToken"]
+
+    expired = gql(MY_BOOKINGS, token=fresh, status="EXPIRED")["data"]["myBookings"]["items"]
+    pending = gql(MY_BOOKINGS, token=fresh, status="PENDING")["data"]["myBookings"]["items"]
+
+    assert [(b["id"], b["status"]) for b in expired] == [(created["id"], "EXPIRED")] and pending == []
+
+
+def test_my_bookings_requires_authentication_and_a_limit_in_range(gql: GraphQLClient, stage: Stage) -> None:
+    anonymous = gql(MY_BOOKINGS)
+    too_many = gql(MY_BOOKINGS, token=stage.guest, limit=101)
+    forged = gql(MY_BOOKINGS, token=stage.guest, cursor="nope")
+
+    assert anonymous["data"] is None and only_error(anonymous)["extensions"]["code"] == "UNAUTHENTICATED"
+    assert only_error(too_many)["extensions"]["code"] == "BAD_USER_INPUT"
+    assert only_error(forged)["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_the_properties_and_guests_of_a_page_of_bookings_load_in_one_batch_each(
+    gql: GraphQLClient, stage: Stage, listings: Listings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = gql.create_property(stage.host)["id"]
+    for day in (1, 5):
+        for place in (stage.property_id, other):
+            book(gql, stage.guest, place, checkIn=f"2030-07-{day:02}", checkOut=f"2030-07-{day + 2:02}")
+    calls: list[str] = []
+    for name in ("properties", "users"):
+        method = getattr(listings, name)
+        monkeypatch.setattr(listings, name, lambda ids, m=method, n=name: calls.append(n) or m(ids))
+
+    page = gql(MY_BOOKINGS, token=stage.host, role="HOST")["data"]["myBookings"]["items"]
+
+    assert len(page) == 4 and all(b["property"] and b["guest"] == {"name": "Ann"} for b in page)
+    assert sorted(calls) == ["properties", "users"]
