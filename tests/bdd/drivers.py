@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from airbnb_core.domain.bookings import BookingStatus
+from airbnb_core.domain.bookings import BookingRole, BookingStatus
 from airbnb_core.domain.errors import DomainError
 from airbnb_core.domain.search import SearchCriteria, SearchSort
 from airbnb_core.domain.stay import Stay
@@ -23,6 +23,7 @@ from airbnb_core.ports.cache import SEARCH_SCOPE, CacheInvalidator, property_sco
 from airbnb_core.ports.unit_of_work import UnitOfWork
 from airbnb_core.services import Services
 from airbnb_core.services.accounts import LogIn, RegisterUser, UpdateProfile
+from airbnb_core.services.bookings import BookingView, RequestBooking
 from airbnb_core.services.listings import PropertyChanges, PropertyDetails, PropertyDraft
 from tests.builders import a_booking
 
@@ -81,7 +82,39 @@ class Driver(Protocol):
         """Outcome.value is a list of ``(start, end)`` date pairs."""
 
     def book_directly(self, property_id: str, guest_id: str, check_in: date, check_out: date, *, lapsed: bool) -> None:
-        """Put a booking straight into storage, until bookings have their own use cases."""
+        """Put a booking straight into storage, for states the booking use cases cannot reach yet."""
+
+    def quote(self, property_id: str, check_in: date, check_out: date, guests: int) -> Outcome:
+        """Outcome.value is the quote as REST shows it (amounts in minor units)."""
+
+    def book(self, session: Session, property_id: str, check_in: date, check_out: date, guests: int) -> Outcome:
+        """Outcome.value is the booking as REST shows it, with check_in and check_out as dates."""
+
+    def booking(self, session: Session, booking_id: str) -> Outcome: ...
+
+    def cancellation_preview(self, session: Session, booking_id: str) -> Outcome:
+        """Outcome.value is the preview as REST shows it."""
+
+    def cancel(self, session: Session, booking_id: str) -> Outcome: ...
+
+    def bookings(self, session: Session, *, as_host: bool = False) -> Outcome:
+        """Outcome.value is a list of bookings, newest first (the first page, which is all a scenario makes)."""
+
+    def let_time_pass(self, delta: timedelta) -> None:
+        """Move the platform's clock; only the core can (scenarios that need it are tagged ``core_only``)."""
+
+
+class ShiftedClock:
+    """The system's time, moved on by however much a scenario lets pass."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        self._offset += delta
 
 
 def _book(uow: UnitOfWork, cache: CacheInvalidator, property_id: str, guest_id: str, check_in: date,
@@ -106,6 +139,35 @@ def _property_dict(details: PropertyDetails) -> dict[str, Any]:
     return {**dataclasses.asdict(details.place), "id": str(details.place.id), "host": {"name": details.host.name}}
 
 
+def _booking_dict(view: BookingView) -> dict[str, Any]:
+    b = view.booking
+    return {
+        "id": str(b.id),
+        "property_id": str(b.property_id),
+        "user_id": str(b.user_id),
+        "check_in": b.check_in_date,
+        "check_out": b.check_out_date,
+        "guests": b.guests,
+        "status": view.status.value,
+        "nightly_subtotal": b.nightly_subtotal,
+        "cleaning_fee": b.cleaning_fee,
+        "service_fee": b.service_fee,
+        "total_price": b.total_price,
+        "currency": b.currency,
+        "cancelled_by": b.cancelled_by.value if b.cancelled_by else None,
+        "refund_amount": b.refund_amount,
+        "actions": [a.value for a in view.actions],
+    }
+
+
+def _with_dates(booking: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **booking,
+        "check_in": date.fromisoformat(booking["check_in"]),
+        "check_out": date.fromisoformat(booking["check_out"]),
+    }
+
+
 def _user_dict(user: Any) -> dict[str, Any]:
     return {"id": str(user.id), "name": user.name, "email": user.email, "is_host": user.is_host}
 
@@ -113,10 +175,12 @@ def _user_dict(user: Any) -> dict[str, Any]:
 class CoreDriver:
     """Calls the use cases directly, as a library user would."""
 
-    def __init__(self, platform: InMemoryPlatform) -> None:
+    def __init__(self, platform: InMemoryPlatform, clock: ShiftedClock) -> None:
         self._platform = platform
+        self._clock = clock
         self._accounts = platform.services.accounts
         self._listings = platform.services.listings
+        self._bookings = platform.services.bookings
 
     def _call(self, fn: Any, *args: Any) -> Outcome:
         try:
@@ -222,6 +286,54 @@ class CoreDriver:
         uow = InMemoryUnitOfWork(self._platform.store)
         _book(uow, self._platform.cache, property_id, guest_id, check_in, check_out, lapsed)
 
+    def quote(self, property_id: str, check_in: date, check_out: date, guests: int) -> Outcome:
+        def run() -> dict[str, Any]:
+            found = self._bookings.quote(uuid.UUID(property_id), Stay(check_in, check_out), guests)
+            q = found.quote
+            return {
+                "nights": q.nights,
+                "nightly_subtotal": q.nightly_subtotal.amount,
+                "weekly_discount": q.weekly_discount.amount,
+                "cleaning_fee": q.cleaning_fee.amount,
+                "service_fee": q.service_fee.amount,
+                "total_price": q.total.amount,
+                "currency": q.total.currency,
+                "available": found.available,
+            }
+
+        return self._call(run)
+
+    def book(self, session: Session, property_id: str, check_in: date, check_out: date, guests: int) -> Outcome:
+        cmd = RequestBooking(uuid.UUID(property_id), Stay(check_in, check_out), guests)
+        return self._call(lambda: _booking_dict(self._bookings.request(self._user(session), cmd)))
+
+    def booking(self, session: Session, booking_id: str) -> Outcome:
+        return self._call(lambda: _booking_dict(self._bookings.view(self._user(session), uuid.UUID(booking_id))))
+
+    def cancellation_preview(self, session: Session, booking_id: str) -> Outcome:
+        def run() -> dict[str, Any]:
+            preview = self._bookings.cancellation_preview(self._user(session), uuid.UUID(booking_id))
+            return {
+                "refund_amount": preview.refund.amount,
+                "currency": preview.refund.currency,
+                "refund_percent": preview.refund_percent,
+                "voids_authorization": preview.voids_authorization,
+            }
+
+        return self._call(run)
+
+    def cancel(self, session: Session, booking_id: str) -> Outcome:
+        return self._call(lambda: _booking_dict(self._bookings.cancel(self._user(session), uuid.UUID(booking_id))))
+
+    def bookings(self, session: Session, *, as_host: bool = False) -> Outcome:
+        role = BookingRole.HOST if as_host else BookingRole.GUEST
+        return self._call(
+            lambda: [_booking_dict(view) for view in self._bookings.list(self._user(session), role=role).items]
+        )
+
+    def let_time_pass(self, delta: timedelta) -> None:
+        self._clock.advance(delta)
+
 
 class RestDriver:
     """Talks to a running server over HTTP, as a front end would."""
@@ -311,3 +423,35 @@ class RestDriver:
 
     def book_directly(self, property_id: str, guest_id: str, check_in: date, check_out: date, *, lapsed: bool) -> None:
         _book(self._storage(), self._cache, property_id, guest_id, check_in, check_out, lapsed)
+
+    def quote(self, property_id: str, check_in: date, check_out: date, guests: int) -> Outcome:
+        params = {"check_in": check_in, "check_out": check_out, "guests": guests}
+        return self._send("GET", f"/properties/{property_id}/quote", params=params)
+
+    def _booking(self, outcome: Outcome) -> Outcome:
+        if outcome.error is None:
+            outcome.value = _with_dates(outcome.value)
+        return outcome
+
+    def book(self, session: Session, property_id: str, check_in: date, check_out: date, guests: int) -> Outcome:
+        body = {"property_id": property_id, "check_in": str(check_in), "check_out": str(check_out), "guests": guests}
+        return self._booking(self._send("POST", "/bookings", token=session.access_token, json=body))
+
+    def booking(self, session: Session, booking_id: str) -> Outcome:
+        return self._booking(self._send("GET", f"/bookings/{booking_id}", token=session.access_token))
+
+    def cancellation_preview(self, session: Session, booking_id: str) -> Outcome:
+        return self._send("GET", f"/bookings/{booking_id}/cancellation", token=session.access_token)
+
+    def cancel(self, session: Session, booking_id: str) -> Outcome:
+        return self._booking(self._send("POST", f"/bookings/{booking_id}/cancel", token=session.access_token))
+
+    def bookings(self, session: Session, *, as_host: bool = False) -> Outcome:
+        params = {"role": "host" if as_host else "guest"}
+        outcome = self._send("GET", "/bookings", token=session.access_token, params=params)
+        if outcome.error is None:
+            outcome.value = [_with_dates(b) for b in outcome.value["items"]]
+        return outcome
+
+    def let_time_pass(self, delta: timedelta) -> None:
+        raise NotImplementedError("the shared server keeps real time; tag the scenario core_only")
