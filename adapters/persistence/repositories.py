@@ -405,6 +405,15 @@ class SqlAlchemyBookingRepository(_Repository):
         row = self._session.scalars(query.execution_options(populate_existing=True)).one_or_none()
         return _booking(row) if row else None
 
+    def lock_calendar(self, property_id: uuid.UUID) -> None:
+        # Two transactions inserting overlapping bookings would each wait on the other's row in the
+        # exclusion constraint's check: a deadlock, whose victim would get an error instead of a 409.
+        # Locking the property first (NO KEY UPDATE leaves foreign-key checks free) queues them, so
+        # the second sees the first's booking when it checks. SQLite's write transactions already queue.
+        if self._postgres:
+            calendar = sa.select(PropertyRow.id).where(PropertyRow.id == property_id)
+            self._session.execute(calendar.with_for_update(key_share=True))  # FOR NO KEY UPDATE
+
     def expire_lapsed(
         self, now: datetime, *, property_id: uuid.UUID | None = None, overlapping: Stay | None = None
     ) -> list[Booking]:

@@ -182,6 +182,9 @@ class InMemoryBookingRepository:
 
     lock = get  # the in-memory store serves one thread at a time: there is no other writer to lock out
 
+    def lock_calendar(self, property_id: uuid.UUID) -> None:
+        """Nothing to lock: see ``lock``."""
+
     def expire_lapsed(
         self, now: datetime, *, property_id: uuid.UUID | None = None, overlapping: Stay | None = None
     ) -> list[Booking]:

@@ -89,6 +89,10 @@ class BookingRepository(Protocol):
     def lock(self, booking_id: uuid.UUID) -> Booking | None:
         """The booking, locked until the unit of work ends: one decision at a time on one booking."""
 
+    def lock_calendar(self, property_id: uuid.UUID) -> None:
+        """Hold the property's calendar until the unit of work ends: bookings of one property are decided one
+        at a time, so the check before an insert sees every booking committed before it."""
+
     def expire_lapsed(
         self, now: datetime, *, property_id: uuid.UUID | None = None, overlapping: Stay | None = None
     ) -> list[Booking]:

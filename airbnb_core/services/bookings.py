@@ -74,6 +74,7 @@ class Bookings:
         """Hold the stay as a pending booking; ``DatesUnavailable`` (409) when another booking holds any night of it."""
         now = self._clock.now()
         with self._uow() as uow:
+            uow.bookings.lock_calendar(cmd.property_id)
             place = _bookable(uow, cmd.property_id)
             booking = Booking.request(
                 guest=guest, place=place, stay=cmd.stay, guests=cmd.guests, now=now, terms=self._terms
