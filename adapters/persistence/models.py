@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from adapters.sql_types import UTCDateTime
 from airbnb_core.domain.bookings import ACTIVE_STATUSES, BookingStatus, CancelledBy
 from airbnb_core.domain.payments import PaymentStatus
 from airbnb_core.domain.properties import CancellationPolicy
@@ -33,26 +34,6 @@ NAMING_CONVENTION = {
 def one_of(column: str, values: Iterable[enum.StrEnum]) -> str:
     """A CHECK condition listing the enum's values, in declaration order so the DDL is stable."""
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
-
-
-class UTCDateTime(sa.TypeDecorator[datetime]):
-    """Aware UTC datetimes in and out, also on SQLite, which stores them as naive text."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are ambiguous; pass an aware one")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 JSONDocument = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")

@@ -203,8 +203,7 @@ class Listings:
     def properties(self, property_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Property]:
         """Many properties at once, active or not, for batching the property of bookings the caller may see."""
         with self._uow() as uow:
-            found = {pid: uow.properties.get(pid) for pid in property_ids}
-        return {pid: place for pid, place in found.items() if place is not None}
+            return uow.properties.get_many(property_ids)
 
     def recent_reviews(self, property_ids: Collection[uuid.UUID], limit: int) -> dict[uuid.UUID, list[Review]]:
         check_limit(limit)
