@@ -211,6 +211,7 @@ class PaymentRow(Base):
         sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
         sa.CheckConstraint("refunded_amount >= 0 AND refunded_amount <= amount", name="refunded_amount_range"),
         sa.CheckConstraint(one_of("payment_status", PaymentStatus), name="payment_status"),
+        sa.CheckConstraint("attempts >= 1", name="attempts_positive"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -218,10 +219,12 @@ class PaymentRow(Base):
     amount: Mapped[int] = mapped_column(MinorUnits)
     currency: Mapped[str] = mapped_column(sa.String(3))
     provider: Mapped[str] = mapped_column(sa.String(50))
-    provider_payment_id: Mapped[str] = mapped_column(sa.String(255))
+    provider_payment_id: Mapped[str | None] = mapped_column(sa.String(255))
     payment_method: Mapped[str] = mapped_column(sa.String(255))
     payment_status: Mapped[str] = mapped_column(sa.String(20))
     refunded_amount: Mapped[int] = mapped_column(MinorUnits)
+    attempts: Mapped[int]
+    failure_code: Mapped[str | None] = mapped_column(sa.String(50))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -243,7 +246,10 @@ class ReviewRow(Base):
 
 
 class IdempotencyRecordRow(Base):
-    """The first response to a request with an ``Idempotency-Key``, replayed byte for byte on retries."""
+    """The first response to a request with an ``Idempotency-Key``, replayed byte for byte on retries.
+
+    Written with no response when the first request starts, so that a concurrent duplicate finds the key taken.
+    """
 
     __tablename__ = "idempotency_records"
     __table_args__ = (sa.UniqueConstraint("user_id", "key"),)
@@ -252,8 +258,9 @@ class IdempotencyRecordRow(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
     key: Mapped[str] = mapped_column(sa.String(255))
     request_fingerprint: Mapped[str] = mapped_column(sa.String(64))
-    response_status: Mapped[int]
-    response_body: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    response_status: Mapped[int | None]
+    response_body: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    response_content_type: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 

@@ -50,7 +50,7 @@ def test_upgrade_creates_every_table_on_an_empty_database(database_url: str) -> 
     assert current_revision(database_url) is None
     upgrade(database_url)
     assert _tables(database_url) == TABLES
-    assert current_revision(database_url) == "0004"
+    assert current_revision(database_url) == "0005"
 
 
 def test_downgrade_to_base_leaves_no_tables_and_upgrade_works_again(database_url: str) -> None:
@@ -284,4 +284,4 @@ def test_0004_adds_checked_cancellation_columns_to_bookings_and_downgrade_remove
     upgrade(database_url)
     columns = {column["name"] for column in sa.inspect(engine).get_columns("bookings")}
     assert columns >= CANCELLATION_COLUMNS
-    assert current_revision(database_url) == "0004"
+    assert current_revision(database_url) == "0005"
