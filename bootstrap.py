@@ -228,6 +228,7 @@ class Container(containers.DeclarativeContainer):
         hasher=password_hasher,
         tokens=token_service,
         terms=booking_terms,
+        gateway=payment_gateway,
         cache=cache,
         limiter=rate_limiter,
         attempts_per_minute=config.login_rate_limit,

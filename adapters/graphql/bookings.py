@@ -29,7 +29,8 @@ from airbnb_core.domain.pagination import LIMIT_DEFAULT, Page
 from airbnb_core.domain.properties import Property as DomainProperty
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User as DomainUser
-from airbnb_core.services.bookings import BookingView, RequestBooking, StayQuote
+from airbnb_core.services.access import BookingView
+from airbnb_core.services.bookings import RequestBooking, StayQuote
 
 BookingStatus = graphene.Enum.from_enum(
     DomainBookingStatus,

@@ -22,7 +22,8 @@ from airbnb_core.domain.pagination import LIMIT_DEFAULT, Page
 from airbnb_core.domain.properties import GUESTS_MAX, CancellationPolicy
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
-from airbnb_core.services.bookings import Bookings, BookingView, RequestBooking, StayQuote
+from airbnb_core.services.access import BookingView
+from airbnb_core.services.bookings import Bookings, RequestBooking, StayQuote
 
 
 class BookingCreate(Request):

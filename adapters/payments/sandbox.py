@@ -28,16 +28,8 @@ from adapters.sql_types import UTCDateTime
 from airbnb_core.domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound, ServiceUnavailable
 from airbnb_core.domain.money import Money
 from airbnb_core.ports.clock import Clock
+from airbnb_core.ports.payments import STRIPE_TEST_PAYMENT_METHODS as TEST_PAYMENT_METHODS
 from airbnb_core.ports.payments import ProviderEvent, ProviderOutcome, ProviderPayment
-
-# Stripe's test payment methods, and the decline code each gets (None: the card is charged).
-TEST_PAYMENT_METHODS: Mapping[str, str | None] = {
-    "pm_card_visa": None,
-    "pm_card_mastercard": None,
-    "pm_card_chargeDeclined": "card_declined",
-    "pm_card_chargeDeclinedInsufficientFunds": "insufficient_funds",
-    "pm_card_authenticationRequired": "authentication_required",
-}
 
 # Stripe's default: a signed webhook older (or, here, newer) than this is refused as a possible replay.
 WEBHOOK_TOLERANCE_SECONDS = 300

@@ -29,7 +29,7 @@ from airbnb_core.domain.bookings import ACTIVE_STATUSES, Booking, BookingRole, B
 from airbnb_core.domain.errors import DatesUnavailable
 from airbnb_core.domain.payments import Payment, PaymentStatus
 from airbnb_core.domain.properties import CancellationPolicy, Property
-from airbnb_core.domain.reviews import Review
+from airbnb_core.domain.reviews import Review, rating_average
 from airbnb_core.domain.search import KM_PER_DEGREE_LATITUDE, Circle, SearchCriteria, SearchSort, SortValue, ascending
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import RefreshToken, User
@@ -264,6 +264,25 @@ class SqlAlchemyPropertyRepository(_Repository):
 
     def update(self, place: Property) -> None:
         self._session.merge(_to_row(PropertyRow, place))
+
+    def refresh_rating(self, property_id: uuid.UUID) -> None:
+        # Locked first: a concurrent review of the same property waits here until this transaction
+        # commits, and its aggregate query (a new statement, so a new snapshot under READ COMMITTED)
+        # then counts this review too. SQLite's write transactions already run one at a time.
+        locked = sa.select(PropertyRow.id).where(PropertyRow.id == property_id).with_for_update(key_share=True)
+        self._session.execute(locked)
+        self._session.flush()
+        total, count = self._session.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(ReviewRow.rating), 0), sa.func.count()).where(
+                ReviewRow.property_id == property_id
+            )
+        ).one()
+        self._session.execute(
+            sa.update(PropertyRow)
+            .where(PropertyRow.id == property_id)
+            .values(rating_avg=rating_average(int(total), int(count)), review_count=count)
+            .execution_options(synchronize_session=False)
+        )
 
     def count_active_by_host(self, host_id: uuid.UUID) -> int:
         query = sa.select(sa.func.count()).where(PropertyRow.host_id == host_id, PropertyRow.is_active)
@@ -504,8 +523,27 @@ class SqlAlchemyPaymentRepository(_Repository):
         row = self._session.scalar(sa.select(PaymentRow).where(PaymentRow.booking_id == booking_id))
         return _payment(row) if row else None
 
+    def get_many_for_bookings(self, booking_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Payment]:
+        if not booking_ids:
+            return {}
+        query = sa.select(PaymentRow).where(PaymentRow.booking_id.in_(set(booking_ids)))
+        return {row.booking_id: _payment(row) for row in self._session.scalars(query)}
+
     def update(self, payment: Payment) -> None:
         self._session.merge(_to_row(PaymentRow, payment))
+
+    def held_for_inactive_bookings(self, *, limit: int) -> list[Payment]:
+        query = (
+            sa.select(PaymentRow)
+            .join(BookingRow, BookingRow.id == PaymentRow.booking_id)
+            .where(
+                PaymentRow.payment_status == PaymentStatus.AUTHORIZED.value,
+                BookingRow.status.not_in([status.value for status in ACTIVE_STATUSES]),
+            )
+            .order_by(PaymentRow.updated_at)
+            .limit(limit)
+        )
+        return [_payment(row) for row in self._session.scalars(query)]
 
 
 class SqlAlchemyReviewRepository(_Repository):
@@ -515,6 +553,12 @@ class SqlAlchemyReviewRepository(_Repository):
     def get_for_booking(self, booking_id: uuid.UUID) -> Review | None:
         row = self._session.scalar(sa.select(ReviewRow).where(ReviewRow.booking_id == booking_id))
         return _review(row) if row else None
+
+    def get_many_for_bookings(self, booking_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Review]:
+        if not booking_ids:
+            return {}
+        query = sa.select(ReviewRow).where(ReviewRow.booking_id.in_(set(booking_ids)))
+        return {row.booking_id: _review(row) for row in self._session.scalars(query)}
 
     def reviewed(self, booking_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         if not booking_ids:

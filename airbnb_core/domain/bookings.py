@@ -240,15 +240,18 @@ class Booking:
         requested bookings were never captured, so nothing is refunded (a card
         authorization is voided instead).
         """
-        status = self.status_at(now)
-        if status not in ACTIVE_STATUSES:
-            raise InvalidTransition(f"a {status} booking cannot be cancelled")
+        self.require_cancellable(now)
         captured = self.status is BookingStatus.CONFIRMED
         percent = 100 if by is CancelledBy.HOST else policy_refund_percent
         refund = self.total.share(Decimal(percent) / 100) if captured else Money(0, self.currency)
         self._move(BookingStatus.CANCELLED, now, hold_expires_at=None)
         self.cancelled_by, self.cancelled_at, self.refund_amount = by, now, refund.amount
         return refund
+
+    def require_cancellable(self, now: datetime) -> None:
+        status = self.status_at(now)
+        if status not in ACTIVE_STATUSES:
+            raise InvalidTransition(f"a {status} booking cannot be cancelled")
 
     def _require(self, status: BookingStatus, action: str) -> None:
         if self.status is not status:

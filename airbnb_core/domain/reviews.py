@@ -5,12 +5,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from airbnb_core.domain.bookings import Booking, BookingStatus
 from airbnb_core.domain.errors import Conflict, FieldError, Forbidden, InvalidInput
 from airbnb_core.domain.users import User
 
 COMMENT_MAX = 2000
+
+
+def rating_average(total: int, count: int) -> Decimal | None:
+    """The mean rating to the hundredth, half up (a ``NUMERIC(3, 2)`` column holds it), from the sum and
+    the count of the ratings: computed from integers, so every database and process agrees on it."""
+    if count == 0:
+        return None
+    return (Decimal(total) / count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(slots=True)

@@ -7,16 +7,16 @@ unit of work), sized for one process and modest data, not for production traffic
 
 from airbnb_core.inmemory.clock import FixedClock, SystemClock
 from airbnb_core.inmemory.notifications import RecordingNotifier
-from airbnb_core.inmemory.payments import FakePaymentGateway
+from airbnb_core.inmemory.payments import InMemoryPaymentGateway
 from airbnb_core.inmemory.platform import InMemoryPlatform, in_memory_platform
 from airbnb_core.inmemory.rate_limit import InMemoryRateLimiter
 from airbnb_core.inmemory.security import HmacTokenService, ScryptPasswordHasher
 from airbnb_core.inmemory.store import InMemoryStore, InMemoryUnitOfWork
 
 __all__ = [
-    "FakePaymentGateway",
     "FixedClock",
     "HmacTokenService",
+    "InMemoryPaymentGateway",
     "InMemoryPlatform",
     "InMemoryRateLimiter",
     "InMemoryStore",

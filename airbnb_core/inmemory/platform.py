@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from airbnb_core.domain.bookings import BookingTerms
 from airbnb_core.inmemory.clock import SystemClock
 from airbnb_core.inmemory.notifications import RecordingNotifier
-from airbnb_core.inmemory.payments import FakePaymentGateway
+from airbnb_core.inmemory.payments import InMemoryPaymentGateway
 from airbnb_core.inmemory.security import HmacTokenService, ScryptPasswordHasher
 from airbnb_core.inmemory.store import InMemoryStore, InMemoryUnitOfWork
 from airbnb_core.ports.cache import NO_CACHE, CacheInvalidator
@@ -53,16 +53,16 @@ def in_memory_platform(
     store = store if store is not None else InMemoryStore()
     clock = clock or SystemClock()
     terms = terms or BookingTerms()
+    gateway = gateway or InMemoryPaymentGateway()
     services = build_services(
         lambda: InMemoryUnitOfWork(store),
         clock=clock,
         hasher=hasher or ScryptPasswordHasher(),
         tokens=tokens or HmacTokenService(secrets.token_bytes(32)),
         terms=terms,
+        gateway=gateway,
         cache=cache,
         limiter=limiter,
         attempts_per_minute=attempts_per_minute,
     )
-    return InMemoryPlatform(
-        store, clock, notifier or RecordingNotifier(), gateway or FakePaymentGateway(), cache, terms, services
-    )
+    return InMemoryPlatform(store, clock, notifier or RecordingNotifier(), gateway, cache, terms, services)

@@ -14,9 +14,9 @@ from typing import Any
 from airbnb_core.domain.bookings import ACTIVE_STATUSES, Booking, BookingRole, BookingStatus
 from airbnb_core.domain.errors import Conflict, DatesUnavailable, EmailTaken
 from airbnb_core.domain.events import OutboxMessage
-from airbnb_core.domain.payments import Payment
+from airbnb_core.domain.payments import Payment, PaymentStatus
 from airbnb_core.domain.properties import Property
-from airbnb_core.domain.reviews import Review
+from airbnb_core.domain.reviews import Review, rating_average
 from airbnb_core.domain.search import SearchCriteria, SortValue, ascending, sort_value
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import RefreshToken, User
@@ -140,6 +140,14 @@ class InMemoryPropertyRepository:
     def get_many(self, property_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Property]:
         return {pid: place for pid in set(property_ids) if (place := self._t.get(pid)) is not None}
 
+    def refresh_rating(self, property_id: uuid.UUID) -> None:
+        place: Property | None = self._t.get(property_id)
+        if place is None:
+            return
+        ratings = [review.rating for review in self._tables["reviews"].find(property_id=property_id)]
+        place.rating_avg, place.review_count = rating_average(sum(ratings), len(ratings)), len(ratings)
+        self._t.put(place)
+
     def count_active_by_host(self, host_id: uuid.UUID) -> int:
         return len(self._t.find(host_id=host_id, is_active=True))
 
@@ -241,8 +249,9 @@ class InMemoryBookingRepository:
 
 
 class InMemoryPaymentRepository:
-    def __init__(self, table: _Table) -> None:
+    def __init__(self, table: _Table, tables: dict[str, _Table]) -> None:
         self._t = table
+        self._tables = tables
 
     def add(self, payment: Payment) -> None:
         self._t.put(payment)
@@ -252,6 +261,19 @@ class InMemoryPaymentRepository:
     def get_for_booking(self, booking_id: uuid.UUID) -> Payment | None:
         found: list[Payment] = self._t.find(booking_id=booking_id)
         return found[0] if found else None
+
+    def get_many_for_bookings(self, booking_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Payment]:
+        wanted = set(booking_ids)
+        return {p.booking_id: copy.deepcopy(p) for p in self._t.rows.values() if p.booking_id in wanted}
+
+    def held_for_inactive_bookings(self, *, limit: int) -> list[Payment]:
+        bookings = self._tables["bookings"].rows
+        held = [
+            copy.deepcopy(p)
+            for p in self._t.rows.values()
+            if p.payment_status is PaymentStatus.AUTHORIZED and bookings[p.booking_id].status not in ACTIVE_STATUSES
+        ]
+        return held[:limit]
 
 
 class InMemoryReviewRepository:
@@ -264,6 +286,10 @@ class InMemoryReviewRepository:
     def get_for_booking(self, booking_id: uuid.UUID) -> Review | None:
         found: list[Review] = self._t.find(booking_id=booking_id)
         return found[0] if found else None
+
+    def get_many_for_bookings(self, booking_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Review]:
+        wanted = set(booking_ids)
+        return {r.booking_id: copy.deepcopy(r) for r in self._t.rows.values() if r.booking_id in wanted}
 
     def reviewed(self, booking_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         wanted = set(booking_ids)
@@ -331,7 +357,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.refresh_tokens = InMemoryRefreshTokenRepository(self._tables["refresh_tokens"])
         self.properties = InMemoryPropertyRepository(self._tables["properties"], self._tables)
         self.bookings = InMemoryBookingRepository(self._tables["bookings"], self._tables)
-        self.payments = InMemoryPaymentRepository(self._tables["payments"])
+        self.payments = InMemoryPaymentRepository(self._tables["payments"], self._tables)
         self.reviews = InMemoryReviewRepository(self._tables["reviews"])
         return self
 

@@ -9,6 +9,17 @@ from typing import Protocol
 
 from airbnb_core.domain.money import Money
 
+# Stripe's test payment methods and the decline code each gets (None: the card is charged). The sandbox
+# provider and the in-memory gateway both understand exactly these, so that tests and clients written
+# against either work unchanged on Stripe's test mode.
+STRIPE_TEST_PAYMENT_METHODS: Mapping[str, str | None] = {
+    "pm_card_visa": None,
+    "pm_card_mastercard": None,
+    "pm_card_chargeDeclined": "card_declined",
+    "pm_card_chargeDeclinedInsufficientFunds": "insufficient_funds",
+    "pm_card_authenticationRequired": "authentication_required",
+}
+
 
 class ProviderOutcome(enum.StrEnum):
     AUTHORIZED = "authorized"
@@ -38,11 +49,14 @@ class PaymentGateway(Protocol):
     def create(self, amount: Money, *, payment_method: str, capture: bool, idempotency_key: str) -> ProviderPayment:
         """Charge (``capture``) or only authorize ``amount``; a decline is an outcome, not an error."""
 
-    def capture(self, provider_payment_id: str) -> None: ...
+    def capture(self, provider_payment_id: str) -> None:
+        """Capture an authorization; again changes nothing; ``InvalidTransition`` once it was voided."""
 
-    def void(self, provider_payment_id: str) -> None: ...
+    def void(self, provider_payment_id: str) -> None:
+        """Release an authorization; again changes nothing; ``InvalidTransition`` once it was captured."""
 
-    def refund(self, provider_payment_id: str, amount: Money, *, idempotency_key: str) -> None: ...
+    def refund(self, provider_payment_id: str, amount: Money, *, idempotency_key: str) -> None:
+        """Give back part of a capture, once per key; the same key with another amount is a ``Conflict``."""
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         """Verify the signature and decode; raises ``InvalidInput`` when it cannot be trusted."""

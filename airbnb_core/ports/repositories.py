@@ -64,6 +64,10 @@ class PropertyRepository(Protocol):
 
     def update(self, place: Property) -> None: ...
 
+    def refresh_rating(self, property_id: uuid.UUID) -> None:
+        """Set the property's ``rating_avg`` and ``review_count`` from its reviews, this transaction's
+        included; concurrent refreshes of one property queue, so each counts every committed review."""
+
     def get_many(self, property_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Property]:
         """The properties that exist among ``property_ids``, active or not, in one round trip."""
 
@@ -126,7 +130,14 @@ class PaymentRepository(Protocol):
 
     def get_for_booking(self, booking_id: uuid.UUID) -> Payment | None: ...
 
+    def get_many_for_bookings(self, booking_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Payment]:
+        """By booking id, the payments of those of ``booking_ids`` that have one, in one round trip."""
+
     def update(self, payment: Payment) -> None: ...
+
+    def held_for_inactive_bookings(self, *, limit: int) -> list[Payment]:
+        """Authorized payments whose booking is stored as no longer active (expired, declined, cancelled):
+        card holds nothing will capture, to release."""
 
 
 class ReviewRepository(Protocol):
@@ -134,6 +145,9 @@ class ReviewRepository(Protocol):
         """Stage a review; the unit of work raises ``Conflict`` at commit if the booking has one."""
 
     def get_for_booking(self, booking_id: uuid.UUID) -> Review | None: ...
+
+    def get_many_for_bookings(self, booking_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Review]:
+        """By booking id, the reviews of those of ``booking_ids`` that have one, in one round trip."""
 
     def reviewed(self, booking_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         """Those of ``booking_ids`` that have a review, in one round trip."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from airbnb_core.domain.bookings import BookingTerms
 from airbnb_core.ports.cache import NO_CACHE, CacheInvalidator
 from airbnb_core.ports.clock import Clock
+from airbnb_core.ports.payments import PaymentGateway
 from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
 from airbnb_core.ports.security import PasswordHasher, TokenService
 from airbnb_core.ports.unit_of_work import UnitOfWork
@@ -15,6 +16,8 @@ from airbnb_core.services.accounts import Accounts
 from airbnb_core.services.bookings import Bookings
 from airbnb_core.services.handlers import after_commit_handlers
 from airbnb_core.services.listings import Listings
+from airbnb_core.services.payments import Payments
+from airbnb_core.services.reviews import Reviews
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +25,8 @@ class Services:
     accounts: Accounts
     listings: Listings
     bookings: Bookings
+    payments: Payments
+    reviews: Reviews
 
 
 def build_services(
@@ -31,6 +36,7 @@ def build_services(
     hasher: PasswordHasher,
     tokens: TokenService,
     terms: BookingTerms,
+    gateway: PaymentGateway,
     cache: CacheInvalidator = NO_CACHE,
     limiter: RateLimiter = UNLIMITED,
     attempts_per_minute: int = 10,
@@ -39,7 +45,7 @@ def build_services(
 
     Their units of work date outbox messages by ``clock`` and, after each commit, run the handlers of
     ``services.handlers`` (which forget the cached answers the change made stale). ``terms`` are the
-    booking use cases' hold, request window and service fee.
+    booking use cases' hold, request window and service fee; ``gateway`` the payment provider.
 
     ``bootstrap.py`` calls it with the production adapters, ``in_memory_platform`` with in-memory ones,
     and tests with whatever they put under test.
@@ -56,8 +62,10 @@ def build_services(
             unit_of_work, hasher, tokens, clock, limiter=limiter, attempts_per_minute=attempts_per_minute
         ),
         listings=Listings(unit_of_work, clock),
-        bookings=Bookings(unit_of_work, clock, terms),
+        bookings=Bookings(unit_of_work, clock, gateway, terms),
+        payments=Payments(unit_of_work, clock, gateway, terms),
+        reviews=Reviews(unit_of_work, clock),
     )
 
 
-__all__ = ["Accounts", "Bookings", "Listings", "Services", "build_services"]
+__all__ = ["Accounts", "Bookings", "Listings", "Payments", "Reviews", "Services", "build_services"]

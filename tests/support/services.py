@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from airbnb_core.domain.bookings import BookingTerms
-from airbnb_core.inmemory import HmacTokenService, ScryptPasswordHasher
+from airbnb_core.inmemory import HmacTokenService, InMemoryPaymentGateway, ScryptPasswordHasher
 from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.unit_of_work import UnitOfWork
 from airbnb_core.services import Services, build_services
@@ -19,5 +19,6 @@ def services_on(uow: Callable[[], UnitOfWork], *, clock: Clock, **ports: Any) ->
         "hasher": ScryptPasswordHasher(n=2**8),
         "tokens": HmacTokenService(b"k" * 32),
         "terms": BookingTerms(),
+        "gateway": InMemoryPaymentGateway(),
     }
     return build_services(uow, clock=clock, **{**defaults, **ports})

@@ -20,6 +20,7 @@ from airbnb_core.domain.users import User, normalize_email
 from airbnb_core.inmemory import (
     FixedClock,
     HmacTokenService,
+    InMemoryPaymentGateway,
     InMemoryRateLimiter,
     InMemoryStore,
     InMemoryUnitOfWork,
@@ -52,6 +53,7 @@ def accounts_on(
         limiter=InMemoryRateLimiter(clock),
         attempts_per_minute=50,
         terms=BookingTerms(),
+        gateway=InMemoryPaymentGateway(),
     ).accounts
 
 
