@@ -23,6 +23,7 @@ from adapters.http.caching import CachedReads, ResponseCache
 from adapters.http.docs import ScalarPage, SwaggerPage, docs_router
 from adapters.http.headers import RequestIdMiddleware, add_response_headers, log_request_ids
 from adapters.http.openapi import ClosedRequestBodies
+from adapters.http.payments import BookingPaymentController
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.properties import PropertyController
 from adapters.http.proxies import ProxyHeadersMiddleware, TrustedProxies
@@ -69,7 +70,15 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
     settings = settings or HttpSettings()
     log_request_ids()
     api = Router(
-        path=API_PREFIX, route_handlers=[AuthController, UserController, PropertyController, BookingController, quote]
+        path=API_PREFIX,
+        route_handlers=[
+            AuthController,
+            UserController,
+            PropertyController,
+            BookingController,
+            BookingPaymentController,
+            quote,
+        ],
     )
     prometheus = PrometheusConfig(app_name="airbnb", prefix="airbnb", group_path=True, exclude=["^/metrics$"])
     middleware: list[Any] = [RequestIdMiddleware(), prometheus.middleware]

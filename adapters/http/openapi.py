@@ -19,6 +19,7 @@ from adapters.http.schemas import Problem, Request
 _MEANINGS = {
     400: "The body is not well-formed JSON",
     401: "No valid access token (`WWW-Authenticate: Bearer`)",
+    402: "The payment was declined: `code` is `card_declined` or `authentication_required`; try another method",
     403: "The caller may see this but not do this",
     404: "No such resource, or not one the caller may see",
     409: "The request conflicts with the current state; `code` says how",

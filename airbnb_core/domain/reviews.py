@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from airbnb_core.domain.bookings import Booking, BookingStatus
 from airbnb_core.domain.errors import Conflict, FieldError, Forbidden, InvalidInput
+from airbnb_core.domain.text import clean_text
 from airbnb_core.domain.users import User
 
 COMMENT_MAX = 2000
@@ -42,8 +43,7 @@ class Review:
         errors: list[FieldError] = []
         if isinstance(rating, bool) or not 1 <= rating <= 5:
             errors.append(FieldError("rating", "must be an integer from 1 to 5"))
-        if len(comment) > COMMENT_MAX:
-            errors.append(FieldError("comment", f"must be at most {COMMENT_MAX} characters"))
+        comment = clean_text(comment, "comment", errors, max_length=COMMENT_MAX, required=False, multiline=True)
         if errors:
             raise InvalidInput.of(errors)
         return cls(uuid.uuid4(), booking.id, author.id, booking.property_id, rating, comment, now)

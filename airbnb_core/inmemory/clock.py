@@ -21,3 +21,6 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+    def set(self, now: datetime) -> None:
+        self._now = now

@@ -27,11 +27,11 @@ class Reviews:
         now = self._clock.now()
         with self._uow() as uow:
             booking, place = visible(uow, author, booking_id)
-            if uow.reviews.get_for_booking(booking.id) is not None:
-                raise Conflict("this stay has already been reviewed", code="already_reviewed")
             review = Review.write(
                 author=author, booking=booking, rating=rating, comment=comment, today=place.today(now), now=now
             )
+            if uow.reviews.get_for_booking(booking.id) is not None:  # the unique key would refuse it at commit too
+                raise Conflict("this stay has already been reviewed", code="already_reviewed")
             uow.reviews.add(review)
             uow.properties.refresh_rating(place.id)
             uow.record(ListingChanged(place.id))

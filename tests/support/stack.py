@@ -14,6 +14,7 @@ from dependency_injector import providers
 import bootstrap
 from adapters.persistence import upgrade
 from adapters.security import Argon2PasswordHasher
+from airbnb_core.ports.clock import Clock
 from tests.support.server import running_server
 
 
@@ -43,18 +44,23 @@ def fast_hashing(container: bootstrap.Container) -> None:
 
 
 @contextmanager
-def live_server(settings: bootstrap.Settings) -> Iterator[LiveServer]:
+def live_server(settings: bootstrap.Settings, *, clock: Clock | None = None) -> Iterator[LiveServer]:
+    """``settings`` served over HTTP; on ``clock`` when given, so that a test can move the server's time."""
     container = bootstrap.build_container(settings)
     fast_hashing(container)
+    if clock is not None:
+        container.clock.override(providers.Object(clock))
     with running_server(bootstrap.build_app(settings, container)) as url:
         yield LiveServer(url, settings, container)
 
 
 @contextmanager
-def served_on(dialect: str, postgres_database: Callable[[], str], directory: Path) -> Iterator[LiveServer]:
+def served_on(
+    dialect: str, postgres_database: Callable[[], str], directory: Path, *, clock: Clock | None = None
+) -> Iterator[LiveServer]:
     """A server on a fresh database of ``dialect`` (``postgresql`` or ``sqlite``), without Redis, with request
     limits out of the way."""
     url = postgres_database() if dialect == "postgresql" else f"sqlite:///{directory}/airbnb.db"
     settings = production_like_settings(url, None, login_rate_limit=100_000, api_rate_limit=100_000)
-    with live_server(settings) as server:
+    with live_server(settings, clock=clock) as server:
         yield server
