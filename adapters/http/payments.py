@@ -19,7 +19,7 @@ from adapters.http.openapi import problems
 from adapters.http.schemas import Request
 from airbnb_core.domain import payments as domain_payments
 from airbnb_core.domain import reviews as domain_reviews
-from airbnb_core.domain.payments import PaymentStatus
+from airbnb_core.domain.payments import PAYMENT_METHOD_PATTERN, PaymentStatus
 from airbnb_core.domain.reviews import COMMENT_MAX
 from airbnb_core.domain.users import User
 from airbnb_core.services.payments import Payments
@@ -28,9 +28,8 @@ from airbnb_core.services.reviews import Reviews
 PaymentMethod = Annotated[
     str,
     Meta(
-        min_length=1,
         max_length=255,
-        pattern=r"^[A-Za-z0-9_]+$",
+        pattern=f"^{PAYMENT_METHOD_PATTERN.pattern}$",
         description="The provider's payment method id (`pm_card_visa` on the sandbox); never a card number",
         examples=["pm_card_visa"],
     ),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from airbnb_core.domain.errors import InvalidTransition
+from airbnb_core.domain.errors import InvalidInput, InvalidTransition
 from airbnb_core.domain.money import Money
 
 
@@ -21,6 +22,18 @@ class PaymentStatus(enum.StrEnum):
     VOIDED = "voided"
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
+
+
+# A provider's payment method id (Stripe's ``pm_…``): never a card number, which must not reach us at all.
+PAYMENT_METHOD_PATTERN = re.compile(r"pm_[A-Za-z0-9_]{1,252}")
+
+
+def check_payment_method(payment_method: str) -> str:
+    if not PAYMENT_METHOD_PATTERN.fullmatch(payment_method):
+        raise InvalidInput.field(
+            "payment_method", "must be a payment method id such as pm_card_visa, never card details"
+        )
+    return payment_method
 
 
 # Money has been taken (captured) and not all of it given back.

@@ -24,7 +24,7 @@ from airbnb_core.domain.bookings import BookingStatus, BookingTerms
 from airbnb_core.domain.errors import Forbidden, InvalidInput, InvalidTransition, NotFound, PaymentDeclined
 from airbnb_core.domain.events import BookingConfirmed, BookingDeclined, BookingRequested, PaymentFailed
 from airbnb_core.domain.money import Money
-from airbnb_core.domain.payments import CAPTURED_STATUSES, Payment, PaymentStatus
+from airbnb_core.domain.payments import CAPTURED_STATUSES, Payment, PaymentStatus, check_payment_method
 from airbnb_core.domain.users import User
 from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.payments import PaymentGateway, ProviderOutcome, ProviderPayment
@@ -49,6 +49,7 @@ class Payments:
     def pay(self, guest: User, booking_id: uuid.UUID, payment_method: str) -> Payment:
         """Pay for a pending booking: instant book captures and confirms, request to book authorizes and asks
         the host. A decline raises ``PaymentDeclined`` (402) and leaves the booking pending for another try."""
+        check_payment_method(payment_method)
         now = self._clock.now()
         with self._uow() as uow:
             booking, place = visible(uow, guest, booking_id, lock=True)

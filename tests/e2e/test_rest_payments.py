@@ -174,6 +174,7 @@ def test_payment_input_is_checked_and_never_carries_an_amount(api: httpx.Client,
         {"payment_method": ""},
         {"payment_method": "pm_card_visa\u0000"},
         {"payment_method": "x" * 256},
+        {"payment_method": "4242424242424242"},
         {},
     ):
         refused = api.post(f"/bookings/{booking_id}/payments", json=body, headers=guest)

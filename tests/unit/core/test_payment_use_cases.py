@@ -153,6 +153,9 @@ def test_an_unknown_payment_method_is_refused_and_does_not_block_the_next_attemp
     booking_id = booked(platform, guest, listing(platform, host, instant_book=True))
     with pytest.raises(InvalidInput):
         platform.services.payments.pay(guest, booking_id, "pm_card_madeUp")
+    with pytest.raises(InvalidInput):
+        platform.services.payments.pay(guest, booking_id, "4242424242424242")
+    assert platform.services.payments.payment(guest, booking_id).payment_method == "pm_card_madeUp"
     assert platform.services.payments.pay(guest, booking_id, "pm_card_visa").payment_status is PaymentStatus.SUCCEEDED
 
 
@@ -307,3 +310,23 @@ def test_a_guest_reviews_a_finished_stay_once_and_the_rating_follows(
     place = platform.services.listings.details(place_id).place
     assert (place.review_count, str(place.rating_avg)) == (3, "4.33")
     assert Action.REVIEW not in platform.services.bookings.view(guests[0], bookings[0]).actions
+
+
+def test_a_hold_that_runs_out_while_the_provider_charges_gives_the_money_back(
+    platform: InMemoryPlatform, gateway: InMemoryPaymentGateway, clock: FixedClock, host: User, guest: User
+) -> None:
+    booking_id = booked(platform, guest, listing(platform, host, instant_book=True))
+    real_create = gateway.create
+
+    def slow_charge(*args: object, **kwargs: object) -> object:
+        clock.advance(timedelta(minutes=16))  # the provider answered after the hold ran out
+        return real_create(*args, **kwargs)  # type: ignore[arg-type]
+
+    gateway.create = slow_charge  # type: ignore[method-assign,assignment]
+    with pytest.raises(InvalidTransition) as late:
+        platform.services.payments.pay(guest, booking_id, "pm_card_visa")
+    assert late.value.code == "hold_expired"
+    payment = platform.services.payments.payment(guest, booking_id)
+    assert (payment.payment_status, payment.refunded_amount) == (PaymentStatus.REFUNDED, TOTAL)
+    assert gateway.status(payment.provider_payment_id or "") == ("succeeded", TOTAL)
+    assert status(platform, guest, booking_id) is BookingStatus.EXPIRED
