@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response
 from litestar.di import NamedDependency, Provide
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 from litestar.serialization import encode_json
 from litestar.status_codes import HTTP_200_OK
 
@@ -147,8 +147,8 @@ def idempotent_request_dependency(store: IdempotencyStore) -> Provide:
         current_user: NamedDependency[User],
         idempotency_key: Annotated[
             str | None,
-            Parameter(
-                header=IDEMPOTENCY_KEY_HEADER,
+            HeaderParameter(
+                name=IDEMPOTENCY_KEY_HEADER,
                 required=False,
                 description="A key of the client's choosing (a UUID, say), 1 to 255 printable ASCII characters "
                 "(no space first or last): "
