@@ -6,6 +6,7 @@ unit of work), sized for one process and modest data, not for production traffic
 """
 
 from airbnb_core.inmemory.clock import FixedClock, SystemClock
+from airbnb_core.inmemory.idempotency import InMemoryIdempotencyStore
 from airbnb_core.inmemory.notifications import RecordingNotifier
 from airbnb_core.inmemory.payments import FakePaymentGateway
 from airbnb_core.inmemory.platform import InMemoryPlatform, in_memory_platform
@@ -17,6 +18,7 @@ __all__ = [
     "FakePaymentGateway",
     "FixedClock",
     "HmacTokenService",
+    "InMemoryIdempotencyStore",
     "InMemoryPlatform",
     "InMemoryRateLimiter",
     "InMemoryStore",
