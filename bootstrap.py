@@ -31,7 +31,14 @@ from adapters.cache import (
 from adapters.graphql import build_graphql_router
 from adapters.http.app import HttpDependencies, HttpSettings, create_app
 from adapters.payments import SandboxPaymentGateway
-from adapters.persistence import POOL_SIZE, SqlAlchemyUnitOfWork, create_engine, make_session_factory, ping
+from adapters.persistence import (
+    POOL_SIZE,
+    SqlAlchemyIdempotencyStore,
+    SqlAlchemyUnitOfWork,
+    create_engine,
+    make_session_factory,
+    ping,
+)
 from adapters.security import Argon2PasswordHasher, JwtTokenService
 from airbnb_core.domain.bookings import BookingTerms
 from airbnb_core.inmemory import InMemoryRateLimiter, SystemClock
@@ -187,6 +194,7 @@ class Container(containers.DeclarativeContainer):
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
 
     clock = providers.Singleton(SystemClock)
+    idempotency_store = providers.Singleton(SqlAlchemyIdempotencyStore, engine, clock)
     password_hasher = providers.Singleton(Argon2PasswordHasher, max_concurrent=config.password_hash_concurrency)
     token_service = providers.Singleton(JwtTokenService, config.jwt_secret)
 
@@ -295,6 +303,7 @@ def build_app(settings: Settings | None = None, container: Container | None = No
     deps = HttpDependencies(
         services=services,
         response_cache=container.cache(),
+        idempotency_store=container.idempotency_store(),
         readiness_checks=readiness,
         api_hit_counter=count_api_hit,
         extra_route_handlers=[

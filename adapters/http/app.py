@@ -22,6 +22,7 @@ from adapters.http.bookings import BookingController, quote
 from adapters.http.caching import CachedReads, ResponseCache
 from adapters.http.docs import ScalarPage, SwaggerPage, docs_router
 from adapters.http.headers import RequestIdMiddleware, add_response_headers, log_request_ids
+from adapters.http.idempotency import idempotent_request_dependency
 from adapters.http.openapi import ClosedRequestBodies
 from adapters.http.payments import BookingPaymentController
 from adapters.http.problems import EXCEPTION_HANDLERS
@@ -29,6 +30,7 @@ from adapters.http.properties import PropertyController
 from adapters.http.proxies import ProxyHeadersMiddleware, TrustedProxies
 from adapters.http.ratelimit import ApiRateLimitMiddleware, HitCounter
 from adapters.http.system import health, metrics_controller, readiness_handler
+from airbnb_core.ports.idempotency import IdempotencyStore
 from airbnb_core.services import Services
 
 API_PREFIX = "/api/v1"
@@ -50,6 +52,7 @@ class HttpDependencies:
 
     services: Services
     response_cache: ResponseCache
+    idempotency_store: IdempotencyStore
     readiness_checks: Mapping[str, Callable[[], None]] = field(default_factory=dict)
     api_hit_counter: HitCounter | None = None
     extra_route_handlers: Sequence[ControllerRouterHandler] = ()
@@ -102,6 +105,8 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
             **{field.name: _provide(getattr(services, field.name)) for field in dataclasses.fields(Services)},
             "reads": _provide(reads),
             "current_user": Provide(provide_current_user, sync_to_thread=True),
+            # For the operations that honour an Idempotency-Key (adapters/http/idempotency.py).
+            "idempotent": idempotent_request_dependency(deps.idempotency_store),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=middleware,

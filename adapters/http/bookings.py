@@ -6,13 +6,14 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from msgspec import Meta, Struct
 
 from adapters.http.auth import BEARER_SECURITY
+from adapters.http.idempotency import IdempotentRequest
 from adapters.http.inputs import Guests
 from adapters.http.openapi import problems
 from adapters.http.properties import Cursor, Limit
@@ -157,12 +158,16 @@ class BookingController(Controller):
         responses=problems(401, 403, 404, 409, body=True),
     )
     def create(
-        self, data: JSONBody[BookingCreate], bookings: NamedDependency[Bookings], current_user: NamedDependency[User]
-    ) -> Booking:
+        self,
+        data: JSONBody[BookingCreate],
+        bookings: NamedDependency[Bookings],
+        current_user: NamedDependency[User],
+        idempotent: NamedDependency[IdempotentRequest],
+    ) -> Response[Booking]:
         """Hold nights for the caller as a pending booking, priced by the server; pay before `hold_expires_at`.
         409 `booking_conflict` when another booking holds any of them."""
         cmd = RequestBooking(data.property_id, Stay(data.check_in, data.check_out), data.guests)
-        return to_booking(bookings.request(current_user, cmd))
+        return idempotent.respond(lambda: to_booking(bookings.request(current_user, cmd)))
 
     @get("/", operation_id="listBookings", sync_to_thread=True, responses=problems(401))
     def list_mine(

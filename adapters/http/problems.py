@@ -52,6 +52,10 @@ def problem_response(
 
 
 def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
+    return domain_problem(exc)
+
+
+def domain_problem(exc: DomainError) -> Response[Problem]:
     status = STATUS_BY_KIND[exc.kind]
     headers: dict[str, str] = {}
     errors = None

@@ -6,6 +6,7 @@ unit of work), sized for one process and modest data, not for production traffic
 """
 
 from airbnb_core.inmemory.clock import FixedClock, SystemClock
+from airbnb_core.inmemory.idempotency import InMemoryIdempotencyStore
 from airbnb_core.inmemory.notifications import RecordingNotifier
 from airbnb_core.inmemory.payments import InMemoryPaymentGateway
 from airbnb_core.inmemory.platform import InMemoryPlatform, in_memory_platform
@@ -16,6 +17,7 @@ from airbnb_core.inmemory.store import InMemoryStore, InMemoryUnitOfWork
 __all__ = [
     "FixedClock",
     "HmacTokenService",
+    "InMemoryIdempotencyStore",
     "InMemoryPaymentGateway",
     "InMemoryPlatform",
     "InMemoryRateLimiter",
