@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -14,6 +14,7 @@ from msgspec import Meta, Struct
 
 from adapters.http.auth import BEARER_SECURITY
 from adapters.http.bookings import Booking, to_booking
+from adapters.http.idempotency import IdempotentRequest
 from adapters.http.inputs import multiline_text
 from adapters.http.openapi import problems
 from adapters.http.schemas import Request
@@ -111,10 +112,12 @@ class BookingPaymentController(Controller):
         data: JSONBody[PaymentCreate],
         payments: NamedDependency[Payments],
         current_user: NamedDependency[User],
-    ) -> Payment:
+        idempotent: NamedDependency[IdempotentRequest],
+    ) -> Response[Payment]:
         """Pay the booking's total as its guest: instant book captures and confirms; request to book authorizes
-        the card and asks the host. 402 when declined: the booking stays pending, try another method."""
-        return to_payment(payments.pay(current_user, booking_id, data.payment_method))
+        the card and asks the host. 402 when declined: the booking stays pending, try another method.
+        With an `Idempotency-Key`, a retry gets the first answer again, a decline included."""
+        return idempotent.respond(lambda: to_payment(payments.pay(current_user, booking_id, data.payment_method)))
 
     @get("/payment", operation_id="getBookingPayment", sync_to_thread=True, responses=problems(401, 404))
     def payment(

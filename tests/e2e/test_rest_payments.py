@@ -310,3 +310,36 @@ def test_a_review_waits_for_the_end_of_the_stay_where_the_property_is(
     review = api.post(f"/bookings/{booking_id}/reviews", json={"rating": 4, "comment": "  Calm  "}, headers=guest)
     assert review.status_code == 201, review.text
     assert (review.json()["rating"], review.json()["comment"], review.json()["booking_id"]) == (4, "Calm", booking_id)
+
+
+def test_a_payment_retried_with_its_idempotency_key_is_answered_again_not_charged_again(
+    api: httpx.Client, server: LiveServer, host: Member
+) -> None:
+    guest, place = member(api), listing(api, host, instant_book=True)
+    booking_id = booking(api, guest, place)
+    key = {**guest, "Idempotency-Key": f"pay-{booking_id}"}
+    declined = api.post(
+        f"/bookings/{booking_id}/payments", json={"payment_method": "pm_card_chargeDeclined"}, headers=key
+    )
+    replayed = api.post(
+        f"/bookings/{booking_id}/payments", json={"payment_method": "pm_card_chargeDeclined"}, headers=key
+    )
+    assert (declined.status_code, replayed.status_code, replayed.content) == (402, 402, declined.content)
+    other = api.post(f"/bookings/{booking_id}/payments", json={"payment_method": "pm_card_visa"}, headers=key)
+    assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
+
+    retry = {**guest, "Idempotency-Key": f"pay-again-{booking_id}"}
+    outcomes = race(
+        [
+            lambda: api.post(f"/bookings/{booking_id}/payments", json={"payment_method": "pm_card_visa"}, headers=retry)
+            for _ in range(10)
+        ]
+    )
+    responses = [o for o in outcomes if isinstance(o, httpx.Response)]
+    assert [r.status_code for r in responses] == [201] * 10, outcomes
+    assert len({r.content for r in responses}) == 1
+    with server.container.engine().connect() as connection:
+        mine = payment_intents.c.idempotency_key.startswith(f"booking-{booking_id}-")
+        attempts = connection.execute(sa.select(payment_intents.c.status).where(mine).order_by("created_at"))
+        assert [row.status for row in attempts] == ["failed", "succeeded"]  # the decline, then one charge
+    assert api.get(f"/bookings/{booking_id}", headers=guest).json()["status"] == "confirmed"
