@@ -31,7 +31,6 @@ Feature: Bookings
     When Hana tries to book "Sunny loft" from 10 to 14 days from now
     Then Hana is told hosts cannot book their own place
 
-  @core_only
   Scenario: An unpaid hold lapses and frees the nights
     Given Gus has booked "Sunny loft" from 10 to 14 days from now
     And Olga is signed in
