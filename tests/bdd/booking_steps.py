@@ -131,6 +131,7 @@ def told_own_place(world: World, name: str) -> None:
     assert world.person(name).last.error == "own_property", world.person(name).last
 
 
+@given(parsers.re(r"the hold time passes without (?P<name>[A-Z]\w*) paying"))
 @when(parsers.re(r"the hold time passes without (?P<name>[A-Z]\w*) paying"))
 def hold_passes(driver: Driver, world: World) -> None:
     time_passes(driver, world, timedelta(minutes=15))

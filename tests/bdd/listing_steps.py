@@ -10,7 +10,12 @@ from pytest_bdd import given, parsers, then, when
 from tests.bdd.conftest import World, sign_up
 from tests.bdd.drivers import Driver
 
-COORDINATES = {"Lisbon": (38.7223, -9.1393), "Porto": (41.1579, -8.6291), "Faro": (37.0194, -7.9304)}
+COORDINATES = {
+    "Lisbon": (38.7223, -9.1393),
+    "Porto": (41.1579, -8.6291),
+    "Faro": (37.0194, -7.9304),
+    "Kiritimati": (1.8721, -157.4278),
+}
 
 
 def cents(amount: str) -> int:
