@@ -100,7 +100,7 @@ def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Scenarios tagged ``core_only`` move the clock, which the shared live server cannot: they run on the core
+    """Scenarios tagged ``core_only`` (none at present: the REST driver's clock moves too) run on the core
     driver alone, deselected (not skipped) for the REST one."""
     deselected: list[pytest.Item] = []
     kept: list[pytest.Item] = []
