@@ -31,7 +31,6 @@ Feature: Bookings
     When Hana tries to book "Sunny loft" from 10 to 14 days from now
     Then Hana is told hosts cannot book their own place
 
-  @core_only
   Scenario: An unpaid hold lapses and frees the nights
     Given Gus has booked "Sunny loft" from 10 to 14 days from now
     And Olga is signed in
@@ -56,3 +55,41 @@ Feature: Bookings
     Then Gus's bookings are only his stay from 10 to 14 days from now
     And Olga's bookings are only her stay from 20 to 22 days from now
     And Hana sees both stays on her places
+
+  Scenario Outline: A guest who cancels a paid stay gets back what the policy gives for the days left
+    Given Hana rents out "Atoll hut" on Kiritimati at 100.12 a night, booked instantly with a <policy> cancellation policy
+    And it is already tomorrow on Kiritimati while still today in Lisbon
+    And Gus has paid 110.13 for a night at "Atoll hut" <days> days from now, as the days go on Kiritimati
+    When Gus asks what cancelling would give back
+    Then Gus is told <refund> would be refunded
+    When Gus cancels his booking
+    Then Gus sees his booking as cancelled by the guest
+    And Gus gets <refund> back on his card
+
+    Examples:
+      | policy   | days | refund |
+      | flexible | 1    | 110.13 |
+      | flexible | 0    | 0.00   |
+      | moderate | 5    | 110.13 |
+      | moderate | 4    | 55.07  |
+      | moderate | 1    | 55.07  |
+      | moderate | 0    | 0.00   |
+      | strict   | 14   | 110.13 |
+      | strict   | 13   | 55.07  |
+      | strict   | 7    | 55.07  |
+      | strict   | 6    | 0.00   |
+
+  Scenario Outline: A host who cancels a paid stay gives everything back, whatever the policy
+    Given Hana rents out "Atoll hut" on Kiritimati at 100.12 a night, booked instantly with a <policy> cancellation policy
+    And Gus has paid 110.13 for a night at "Atoll hut" 0 days from now, as the days go on Kiritimati
+    When Hana asks what cancelling Gus's booking would give back
+    Then Hana is told 110.13 would be refunded
+    When Hana cancels Gus's booking
+    Then Gus sees his booking as cancelled by the host
+    And Gus gets 110.13 back on his card
+
+    Examples:
+      | policy   |
+      | flexible |
+      | moderate |
+      | strict   |

@@ -7,19 +7,20 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
-from tests.bdd.conftest import World
+from tests.bdd.conftest import World, time_passes
 from tests.bdd.drivers import Driver, Outcome
-from tests.bdd.listing_steps import cents, days_from_now, list_place, place_fields, place_id
+from tests.bdd.listing_steps import cents, list_place, place_fields, place_id
 
 
-def stay_of(booking: dict[str, Any]) -> tuple[int, int]:
+def stay_of(world: World, booking: dict[str, Any]) -> tuple[int, int]:
     """A booking's stay as days from now, as the scenarios speak of it."""
-    return (booking["check_in"] - days_from_now(0)).days, (booking["check_out"] - days_from_now(0)).days
+    return (booking["check_in"] - world.today).days, (booking["check_out"] - world.today).days
 
 
 def try_to_book(driver: Driver, world: World, name: str, title: str, start: int, end: int) -> Outcome:
     person = world.person(name)
-    person.last = driver.book(person.session, place_id(world, title), days_from_now(start), days_from_now(end), 1)
+    check_in, check_out = world.days_from_now(start), world.days_from_now(end)
+    person.last = driver.book(person.session, place_id(world, title), check_in, check_out, 1)
     if person.last.error is None:
         world.bookings[name] = person.last.value
     return person.last
@@ -33,9 +34,9 @@ def booking_of(driver: Driver, world: World, name: str) -> dict[str, Any]:
 
 
 def taken(driver: Driver, world: World, title: str) -> list[tuple[int, int]]:
-    outcome = driver.availability(place_id(world, title), days_from_now(0), days_from_now(60))
+    outcome = driver.availability(place_id(world, title), world.days_from_now(0), world.days_from_now(60))
     assert outcome.error is None, outcome
-    return [((start - days_from_now(0)).days, (end - days_from_now(0)).days) for start, end in outcome.value]
+    return [((start - world.today).days, (end - world.today).days) for start, end in outcome.value]
 
 
 RENTS_OUT = '{host} rents out "{title}" in {city} at {price} a night, '
@@ -72,7 +73,7 @@ def tries_to_book(driver: Driver, world: World, name: str, title: str, start: in
 @when(parsers.parse('{name} asks the price of "{title}" from {start:d} to {end:d} days from now'))
 def asks_price(driver: Driver, world: World, name: str, title: str, start: int, end: int) -> None:
     person = world.person(name)
-    person.last = driver.quote(place_id(world, title), days_from_now(start), days_from_now(end), 1)
+    person.last = driver.quote(place_id(world, title), world.days_from_now(start), world.days_from_now(end), 1)
     assert person.last.error is None, person.last
 
 
@@ -130,9 +131,10 @@ def told_own_place(world: World, name: str) -> None:
     assert world.person(name).last.error == "own_property", world.person(name).last
 
 
+@given(parsers.re(r"the hold time passes without (?P<name>[A-Z]\w*) paying"))
 @when(parsers.re(r"the hold time passes without (?P<name>[A-Z]\w*) paying"))
-def hold_passes(driver: Driver) -> None:
-    driver.let_time_pass(timedelta(minutes=15))
+def hold_passes(driver: Driver, world: World) -> None:
+    time_passes(driver, world, timedelta(minutes=15))
 
 
 @then(parsers.re(r"(?P<name>[A-Z]\w*) sees (his|her) booking as (?P<status>\w+)"))
@@ -185,12 +187,12 @@ def own_bookings(driver: Driver, world: World, name: str, start: str, end: str) 
     person = world.person(name)
     outcome = driver.bookings(person.session)
     assert outcome.error is None, outcome
-    assert [(b["user_id"], stay_of(b)) for b in outcome.value] == [(person.user_id, (int(start), int(end)))]
+    assert [(b["user_id"], stay_of(world, b)) for b in outcome.value] == [(person.user_id, (int(start), int(end)))]
 
 
 @then(parsers.re(r"(?P<name>[A-Z]\w*) sees both stays on (his|her) places"))
 def host_bookings(driver: Driver, world: World, name: str) -> None:
     outcome = driver.bookings(world.person(name).session, as_host=True)
     assert outcome.error is None, outcome
-    expected = sorted(stay_of(b) for b in world.bookings.values())
-    assert sorted(stay_of(b) for b in outcome.value) == expected
+    expected = sorted(stay_of(world, b) for b in world.bookings.values())
+    assert sorted(stay_of(world, b) for b in outcome.value) == expected

@@ -7,9 +7,11 @@ talk to the ``driver`` fixture.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -17,7 +19,8 @@ from pytest_bdd import given, parsers, then
 
 from airbnb_core.inmemory import HmacTokenService, ScryptPasswordHasher, in_memory_platform
 from tests.bdd.drivers import CoreDriver, Driver, Outcome, RestDriver, Session, ShiftedClock
-from tests.support.stack import LiveServer
+from tests.conftest import REDIS_URL
+from tests.support.stack import LiveServer, live_server, production_like_settings
 
 
 @dataclass
@@ -41,7 +44,8 @@ class World:
     "maria+<scenario>@example.com"; the case of what the scenario wrote is kept.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, today: date) -> None:
+        self.today = today  # where the places are (Lisbon, unless a scenario says otherwise), when it began
         self.people: dict[str, Person] = {}
         self.places: dict[str, dict[str, Any]] = {}
         self.results: list[str] = []
@@ -55,9 +59,29 @@ class World:
         local, _, domain = written.partition("@")
         return f"{local}+{self._tag}@{domain}"
 
+    def days_from_now(self, days: int) -> date:
+        return self.today + timedelta(days=days)
+
     def city(self, written: str) -> str:
         """Cities are made unique the same way, so searches see only this scenario's places."""
         return f"{written} {self._tag}"
+
+
+@pytest.fixture(scope="session")
+def rest_clock() -> ShiftedClock:
+    """The BDD server's time: scenarios move it forward only, so every date is taken from it."""
+    return ShiftedClock()
+
+
+@pytest.fixture(scope="session")
+def bdd_server(make_postgres_database: Callable[[], str], rest_clock: ShiftedClock) -> Iterator[LiveServer]:
+    """The production wiring on PostgreSQL and Redis, like the suite's ``live_server``, but on a clock that
+    scenarios may move (the shared server keeps real time)."""
+    settings = production_like_settings(
+        make_postgres_database(), REDIS_URL, login_rate_limit=100_000, api_rate_limit=100_000
+    )
+    with live_server(settings, clock=rest_clock) as server:
+        yield server
 
 
 @pytest.fixture(params=["core", "rest"], autouse=True)
@@ -68,14 +92,15 @@ def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
         tokens = HmacTokenService(uuid.uuid4().bytes, ttl_seconds=24 * 3600)
         yield CoreDriver(in_memory_platform(hasher=ScryptPasswordHasher(n=2**8), clock=clock, tokens=tokens), clock)
         return
-    server: LiveServer = request.getfixturevalue("live_server")
+    server: LiveServer = request.getfixturevalue("bdd_server")
+    clock = request.getfixturevalue("rest_clock")
     with httpx.Client(base_url=server.url, timeout=10) as client:
         container = server.container
-        yield RestDriver(client, container.services(), container.unit_of_work, container.cache())
+        yield RestDriver(client, container.services(), container.unit_of_work, container.cache(), clock)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Scenarios tagged ``core_only`` move the clock, which the shared live server cannot: they run on the core
+    """Scenarios tagged ``core_only`` (none at present: the REST driver's clock moves too) run on the core
     driver alone, deselected (not skipped) for the REST one."""
     deselected: list[pytest.Item] = []
     kept: list[pytest.Item] = []
@@ -88,9 +113,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
+PLACES_TIMEZONE = ZoneInfo("Europe/Lisbon")
+
+
 @pytest.fixture
-def world() -> World:
-    return World()
+def world(driver: Driver) -> World:
+    return World(today=driver.now().astimezone(PLACES_TIMEZONE).date())
 
 
 # --- steps several features share ------------------------------------------------------------------
@@ -108,6 +136,14 @@ def sign_in(driver: Driver, world: World, name: str) -> None:
     outcome = driver.log_in(person.email, person.password)
     assert outcome.error is None, outcome
     person.sessions.append(outcome.value)
+
+
+def time_passes(driver: Driver, world: World, delta: timedelta) -> None:
+    """Let ``delta`` pass on the platform's clock; everyone signed in signs in again (access tokens are short)."""
+    driver.let_time_pass(delta)
+    for person in world.people.values():
+        if person.sessions:
+            sign_in(driver, world, person.name)
 
 
 @given(parsers.re(r"(?P<name>[A-Z]\w*) is signed in"))

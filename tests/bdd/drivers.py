@@ -7,40 +7,22 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-import httpx
-
-from airbnb_core.domain.bookings import BookingRole, BookingStatus
-from airbnb_core.domain.errors import DomainError
+from airbnb_core.domain.bookings import BookingStatus
 from airbnb_core.domain.search import SearchCriteria, SearchSort
 from airbnb_core.domain.stay import Stay
 from airbnb_core.inmemory import InMemoryPlatform, InMemoryUnitOfWork
 from airbnb_core.ports.cache import SEARCH_SCOPE, CacheInvalidator, property_scope
 from airbnb_core.ports.unit_of_work import UnitOfWork
-from airbnb_core.services import Services
 from airbnb_core.services.accounts import LogIn, RegisterUser, UpdateProfile
-from airbnb_core.services.bookings import BookingView, RequestBooking
 from airbnb_core.services.listings import PropertyChanges, PropertyDetails, PropertyDraft
+from tests.bdd.driving import Outcome, Session, ShiftedClock
+from tests.bdd.stay_drivers import CoreStays, RestStays
 from tests.builders import a_booking
 
-
-@dataclass
-class Outcome:
-    """What the user got: a result, or the error code the platform answered with."""
-
-    value: Any = None
-    error: str | None = None
-    detail: str | None = None
-
-
-@dataclass
-class Session:
-    access_token: str
-    refresh_token: str
+__all__ = ["CoreDriver", "Driver", "Outcome", "RestDriver", "Session", "ShiftedClock"]
 
 
 class Driver(Protocol):
@@ -100,26 +82,28 @@ class Driver(Protocol):
     def bookings(self, session: Session, *, as_host: bool = False) -> Outcome:
         """Outcome.value is a list of bookings, newest first (the first page, which is all a scenario makes)."""
 
-    def let_time_pass(self, delta: timedelta) -> None:
-        """Move the platform's clock; only the core can (scenarios that need it are tagged ``core_only``)."""
+    def pay(self, session: Session, booking_id: str, payment_method: str) -> Outcome:
+        """Pay with one of the sandbox's test payment methods; Outcome.value is the payment as REST shows it."""
 
+    def payment(self, session: Session, booking_id: str) -> Outcome: ...
 
-class ShiftedClock:
-    """The system's time, moved on by however much a scenario lets pass."""
+    def approve(self, session: Session, booking_id: str) -> Outcome:
+        """The host's yes to a request to book; Outcome.value is the booking."""
 
-    def __init__(self) -> None:
-        self._offset = timedelta(0)
+    def decline(self, session: Session, booking_id: str) -> Outcome: ...
+
+    def review(self, session: Session, booking_id: str, rating: int, comment: str) -> Outcome: ...
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self._offset
+        """The platform's time."""
 
-    def advance(self, delta: timedelta) -> None:
-        self._offset += delta
+    def let_time_pass(self, delta: timedelta) -> None:
+        """Move the platform's clock forward, then run the periodic sweep (lapsed holds and requests) as the
+        worker would. Access tokens may have expired: log in again."""
 
 
 def _book(uow: UnitOfWork, cache: CacheInvalidator, property_id: str, guest_id: str, check_in: date,
-          check_out: date, lapsed: bool) -> None:  # fmt: skip
-    now = datetime.now(UTC)
+          check_out: date, lapsed: bool, now: datetime) -> None:  # fmt: skip
     booking = a_booking(
         user_id=uuid.UUID(guest_id),
         property_id=uuid.UUID(property_id),
@@ -139,54 +123,17 @@ def _property_dict(details: PropertyDetails) -> dict[str, Any]:
     return {**dataclasses.asdict(details.place), "id": str(details.place.id), "host": {"name": details.host.name}}
 
 
-def _booking_dict(view: BookingView) -> dict[str, Any]:
-    b = view.booking
-    return {
-        "id": str(b.id),
-        "property_id": str(b.property_id),
-        "user_id": str(b.user_id),
-        "check_in": b.check_in_date,
-        "check_out": b.check_out_date,
-        "guests": b.guests,
-        "status": view.status.value,
-        "nightly_subtotal": b.nightly_subtotal,
-        "cleaning_fee": b.cleaning_fee,
-        "service_fee": b.service_fee,
-        "total_price": b.total_price,
-        "currency": b.currency,
-        "cancelled_by": b.cancelled_by.value if b.cancelled_by else None,
-        "refund_amount": b.refund_amount,
-        "actions": [a.value for a in view.actions],
-    }
-
-
-def _with_dates(booking: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **booking,
-        "check_in": date.fromisoformat(booking["check_in"]),
-        "check_out": date.fromisoformat(booking["check_out"]),
-    }
-
-
 def _user_dict(user: Any) -> dict[str, Any]:
     return {"id": str(user.id), "name": user.name, "email": user.email, "is_host": user.is_host}
 
 
-class CoreDriver:
-    """Calls the use cases directly, as a library user would."""
+class CoreDriver(CoreStays):
+    """The core in memory: accounts and places here, the stay in ``CoreStays``."""
 
     def __init__(self, platform: InMemoryPlatform, clock: ShiftedClock) -> None:
-        self._platform = platform
-        self._clock = clock
+        super().__init__(platform, clock)
         self._accounts = platform.services.accounts
         self._listings = platform.services.listings
-        self._bookings = platform.services.bookings
-
-    def _call(self, fn: Any, *args: Any) -> Outcome:
-        try:
-            return Outcome(fn(*args))
-        except DomainError as exc:
-            return Outcome(error=exc.code, detail=exc.detail)
 
     def register(self, name: str, email: str, password: str) -> Outcome:
         return self._call(lambda: _user_dict(self._accounts.register(RegisterUser(name, email, password))))
@@ -237,9 +184,6 @@ class CoreDriver:
     def make_admin(self, name: str, email: str, password: str) -> None:
         self._accounts.create_admin(RegisterUser(name, email, password))
 
-    def _user(self, session: Session) -> Any:
-        return self._accounts.authenticate(session.access_token)
-
     def list_property(self, session: Session, fields: dict[str, Any]) -> Outcome:
         def run() -> Any:
             draft = PropertyDraft(**{**fields, "amenities": tuple(fields.get("amenities", ()))})
@@ -284,83 +228,11 @@ class CoreDriver:
 
     def book_directly(self, property_id: str, guest_id: str, check_in: date, check_out: date, *, lapsed: bool) -> None:
         uow = InMemoryUnitOfWork(self._platform.store)
-        _book(uow, self._platform.cache, property_id, guest_id, check_in, check_out, lapsed)
-
-    def quote(self, property_id: str, check_in: date, check_out: date, guests: int) -> Outcome:
-        def run() -> dict[str, Any]:
-            found = self._bookings.quote(uuid.UUID(property_id), Stay(check_in, check_out), guests)
-            q = found.quote
-            return {
-                "nights": q.nights,
-                "nightly_subtotal": q.nightly_subtotal.amount,
-                "weekly_discount": q.weekly_discount.amount,
-                "cleaning_fee": q.cleaning_fee.amount,
-                "service_fee": q.service_fee.amount,
-                "total_price": q.total.amount,
-                "currency": q.total.currency,
-                "available": found.available,
-            }
-
-        return self._call(run)
-
-    def book(self, session: Session, property_id: str, check_in: date, check_out: date, guests: int) -> Outcome:
-        cmd = RequestBooking(uuid.UUID(property_id), Stay(check_in, check_out), guests)
-        return self._call(lambda: _booking_dict(self._bookings.request(self._user(session), cmd)))
-
-    def booking(self, session: Session, booking_id: str) -> Outcome:
-        return self._call(lambda: _booking_dict(self._bookings.view(self._user(session), uuid.UUID(booking_id))))
-
-    def cancellation_preview(self, session: Session, booking_id: str) -> Outcome:
-        def run() -> dict[str, Any]:
-            preview = self._bookings.cancellation_preview(self._user(session), uuid.UUID(booking_id))
-            return {
-                "refund_amount": preview.refund.amount,
-                "currency": preview.refund.currency,
-                "refund_percent": preview.refund_percent,
-                "voids_authorization": preview.voids_authorization,
-            }
-
-        return self._call(run)
-
-    def cancel(self, session: Session, booking_id: str) -> Outcome:
-        return self._call(lambda: _booking_dict(self._bookings.cancel(self._user(session), uuid.UUID(booking_id))))
-
-    def bookings(self, session: Session, *, as_host: bool = False) -> Outcome:
-        role = BookingRole.HOST if as_host else BookingRole.GUEST
-        return self._call(
-            lambda: [_booking_dict(view) for view in self._bookings.list(self._user(session), role=role).items]
-        )
-
-    def let_time_pass(self, delta: timedelta) -> None:
-        self._clock.advance(delta)
+        _book(uow, self._platform.cache, property_id, guest_id, check_in, check_out, lapsed, self.now())
 
 
-class RestDriver:
-    """Talks to a running server over HTTP, as a front end would."""
-
-    def __init__(
-        self,
-        client: httpx.Client,
-        services: Services,
-        storage: Callable[[], UnitOfWork],
-        cache: CacheInvalidator,
-    ) -> None:
-        self._http = client
-        self._operator = services.accounts
-        self._storage = storage
-        self._cache = cache
-
-    def _send(
-        self, method: str, path: str, *, token: str | None = None, json: Any = None, params: Any = None
-    ) -> Outcome:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = self._http.request(method, f"/api/v1{path}", json=json, headers=headers, params=params)
-        if response.is_error:
-            problem = response.json()
-            assert response.headers["content-type"].startswith("application/problem+json")
-            assert problem["status"] == response.status_code
-            return Outcome(error=problem["code"], detail=problem["detail"])
-        return Outcome(response.json() if response.content else None)
+class RestDriver(RestStays):
+    """The REST API over HTTP: accounts and places here, the stay in ``RestStays``."""
 
     def _session(self, outcome: Outcome) -> Outcome:
         if outcome.error is None:
@@ -395,7 +267,7 @@ class RestDriver:
         return self._send("POST", f"/users/{user_id}/deactivate", token=admin.access_token)
 
     def make_admin(self, name: str, email: str, password: str) -> None:
-        self._operator.create_admin(RegisterUser(name, email, password))
+        self._services.accounts.create_admin(RegisterUser(name, email, password))
 
     def list_property(self, session: Session, fields: dict[str, Any]) -> Outcome:
         return self._send("POST", "/properties", token=session.access_token, json=fields)
@@ -422,36 +294,4 @@ class RestDriver:
         return outcome
 
     def book_directly(self, property_id: str, guest_id: str, check_in: date, check_out: date, *, lapsed: bool) -> None:
-        _book(self._storage(), self._cache, property_id, guest_id, check_in, check_out, lapsed)
-
-    def quote(self, property_id: str, check_in: date, check_out: date, guests: int) -> Outcome:
-        params = {"check_in": check_in, "check_out": check_out, "guests": guests}
-        return self._send("GET", f"/properties/{property_id}/quote", params=params)
-
-    def _booking(self, outcome: Outcome) -> Outcome:
-        if outcome.error is None:
-            outcome.value = _with_dates(outcome.value)
-        return outcome
-
-    def book(self, session: Session, property_id: str, check_in: date, check_out: date, guests: int) -> Outcome:
-        body = {"property_id": property_id, "check_in": str(check_in), "check_out": str(check_out), "guests": guests}
-        return self._booking(self._send("POST", "/bookings", token=session.access_token, json=body))
-
-    def booking(self, session: Session, booking_id: str) -> Outcome:
-        return self._booking(self._send("GET", f"/bookings/{booking_id}", token=session.access_token))
-
-    def cancellation_preview(self, session: Session, booking_id: str) -> Outcome:
-        return self._send("GET", f"/bookings/{booking_id}/cancellation", token=session.access_token)
-
-    def cancel(self, session: Session, booking_id: str) -> Outcome:
-        return self._booking(self._send("POST", f"/bookings/{booking_id}/cancel", token=session.access_token))
-
-    def bookings(self, session: Session, *, as_host: bool = False) -> Outcome:
-        params = {"role": "host" if as_host else "guest"}
-        outcome = self._send("GET", "/bookings", token=session.access_token, params=params)
-        if outcome.error is None:
-            outcome.value = [_with_dates(b) for b in outcome.value["items"]]
-        return outcome
-
-    def let_time_pass(self, delta: timedelta) -> None:
-        raise NotImplementedError("the shared server keeps real time; tag the scenario core_only")
+        _book(self._storage(), self._cache, property_id, guest_id, check_in, check_out, lapsed, self.now())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,15 +10,16 @@ from pytest_bdd import given, parsers, then, when
 from tests.bdd.conftest import World, sign_up
 from tests.bdd.drivers import Driver
 
-COORDINATES = {"Lisbon": (38.7223, -9.1393), "Porto": (41.1579, -8.6291), "Faro": (37.0194, -7.9304)}
+COORDINATES = {
+    "Lisbon": (38.7223, -9.1393),
+    "Porto": (41.1579, -8.6291),
+    "Faro": (37.0194, -7.9304),
+    "Kiritimati": (1.8721, -157.4278),
+}
 
 
 def cents(amount: str) -> int:
     return int(Decimal(amount) * 100)
-
-
-def days_from_now(days: int) -> date:
-    return date.today() + timedelta(days=days)
 
 
 def place_fields(world: World, title: str, city: str, **overrides: Any) -> dict[str, Any]:
@@ -78,7 +78,8 @@ def book(driver: Driver, world: World, title: str, start: int, end: int, *, laps
     if not world.person("Booker").user_id:
         sign_up(driver, world, "Booker")
     guest = world.person("Booker").user_id
-    driver.book_directly(place_id(world, title), guest, days_from_now(start), days_from_now(end), lapsed=lapsed)
+    check_in, check_out = world.days_from_now(start), world.days_from_now(end)
+    driver.book_directly(place_id(world, title), guest, check_in, check_out, lapsed=lapsed)
 
 
 @given(parsers.parse('"{title}" is booked from {start:d} to {end:d} days from now'))
@@ -125,7 +126,8 @@ def search_instant(driver: Driver, world: World, city: str) -> None:
 
 @when(parsers.parse("a guest searches {city} from {start:d} to {end:d} days from now"))
 def search_dates(driver: Driver, world: World, city: str, start: int, end: int) -> None:
-    search(driver, world, {"city": world.city(city), "check_in": days_from_now(start), "check_out": days_from_now(end)})
+    stay = {"check_in": world.days_from_now(start), "check_out": world.days_from_now(end)}
+    search(driver, world, {"city": world.city(city), **stay})
 
 
 @when(parsers.parse("a guest pages through {city} two places at a time"))

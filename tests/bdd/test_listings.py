@@ -5,7 +5,7 @@ from pytest_bdd import parsers, scenarios, then, when
 from tests.bdd.conftest import World
 from tests.bdd.drivers import Driver
 from tests.bdd.listing_steps import *  # noqa: F403 - the shared steps must be in this module's namespace
-from tests.bdd.listing_steps import cents, days_from_now, place_fields, place_id
+from tests.bdd.listing_steps import cents, place_fields, place_id
 
 scenarios("listings.feature")
 
@@ -94,5 +94,5 @@ def told_upcoming(world: World, name: str) -> None:
 
 @then(parsers.parse('the calendar of "{title}" shows it taken from {start:d} to {end:d} days from now'))
 def calendar(driver: Driver, world: World, title: str, start: int, end: int) -> None:
-    outcome = driver.availability(place_id(world, title), days_from_now(0), days_from_now(60))
-    assert outcome.value == [(days_from_now(start), days_from_now(end))]
+    outcome = driver.availability(place_id(world, title), world.days_from_now(0), world.days_from_now(60))
+    assert outcome.value == [(world.days_from_now(start), world.days_from_now(end))]
