@@ -188,7 +188,7 @@ class BookingPage(graphene.ObjectType):
 
 
 def _returned(info: graphene.ResolveInfo, view: BookingView) -> BookingView:
-    context_of(info).loaders.booked([view.booking])
+    context_of(info).loaders.refreshed(view.booking)
     return view
 
 

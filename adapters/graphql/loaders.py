@@ -47,6 +47,9 @@ class BatchLoader(Generic[K, V]):
     def prime(self, key: K, value: V) -> None:
         self._loaded.setdefault(key, value)
 
+    def forget(self, key: K) -> None:
+        self._loaded.pop(key, None)
+
 
 class Loaders:
     """The batch loaders of one request."""
@@ -83,6 +86,16 @@ class Loaders:
             self._bookings.add(booking.id)
             self._booked.add(booking.property_id)
             self._users.add(booking.user_id)
+
+    def refreshed(self, booking: Booking) -> None:
+        """Announce a booking a mutation or a lookup returns; its payment and review are fetched again.
+
+        Mutations of one request run one after another: a payment an earlier one showed may have been
+        captured or refunded since.
+        """
+        self.booked([booking])
+        self.payments.forget(booking.id)
+        self.booking_reviews.forget(booking.id)
 
     def _fetch_properties(self, property_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, Property]:
         found = self._listings.properties(property_ids)

@@ -281,3 +281,22 @@ def test_the_cost_limit_refuses_pages_of_bookings_nested_past_it_and_lets_a_norm
     error = only_error(three)  # answered 200, as every refused operation is
     assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
     assert error["message"] == "'anonymous' may return 30300 records, more than the 20200 allowed."
+
+
+def test_mutations_run_one_after_another_in_one_request_each_show_the_payment_as_it_left_it(stage: Stage) -> None:
+    booking_id = booked(stage, stage.on_request)
+    answered(pay(stage, stage.guest, booking_id), "payBooking")
+
+    body = stage.gql(
+        "mutation($id: ID!) { approved: approveBooking(id: $id) { payment { paymentStatus refundedAmount } }"
+        " cancelled: cancelBooking(id: $id) { payment { paymentStatus refundedAmount } } }",
+        token=stage.host,
+        id=booking_id,
+    )
+
+    assert body == {
+        "data": {
+            "approved": {"payment": {"paymentStatus": "SUCCEEDED", "refundedAmount": 0}},
+            "cancelled": {"payment": {"paymentStatus": "REFUNDED", "refundedAmount": TOTAL}},
+        }
+    }
