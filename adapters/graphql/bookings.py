@@ -1,10 +1,10 @@
 """Bookings over GraphQL: quote a stay, book it, see it (or a page of one's own) with what one may do to it,
-preview and cancel.
+preview and cancel; the host's answer to a request to book; the guest's review of the stay.
 
 Booking fields resolve from the core's ``BookingView``: its ``status`` is the status at the moment
 the view was taken (a hold that ran out reads ``EXPIRED`` before any sweep stores it), and its
-``actions`` are what the caller may do then. ``property`` and ``guest`` go through the request's
-batch loaders.
+``actions`` are what the caller may do then. ``property``, ``guest``, ``payment`` and ``review`` go
+through the request's batch loaders.
 
 The refund a cancellation would give is a root query, ``cancellationPreview(id)``, not a field of
 ``Booking``: it is one use-case call per booking, wanted on the cancel screen, not in lists.
@@ -19,14 +19,19 @@ import graphene
 
 from adapters.graphql.accounts import User
 from adapters.graphql.context import context_of, parse_id, require_user
-from adapters.graphql.listings import CancellationPolicy, Property
+from adapters.graphql.listings import CancellationPolicy, Property, Review
+from adapters.graphql.payments import Payment
 from airbnb_core.domain.bookings import Action as DomainAction
 from airbnb_core.domain.bookings import BookingRole as DomainBookingRole
 from airbnb_core.domain.bookings import BookingStatus as DomainBookingStatus
 from airbnb_core.domain.bookings import CancelledBy as DomainCancelledBy
 from airbnb_core.domain.bookings import RefundPreview
+from airbnb_core.domain.errors import InvalidInput
 from airbnb_core.domain.pagination import LIMIT_DEFAULT, Page
+from airbnb_core.domain.payments import Payment as DomainPayment
 from airbnb_core.domain.properties import Property as DomainProperty
+from airbnb_core.domain.reviews import COMMENT_MAX
+from airbnb_core.domain.reviews import Review as DomainReview
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User as DomainUser
 from airbnb_core.services.access import BookingView
@@ -79,6 +84,8 @@ class Booking(graphene.ObjectType):
     )
     property = graphene.Field(Property)
     guest = graphene.Field(User, description="Null once the guest's account is gone.")
+    payment = graphene.Field(Payment, description="Null until the guest first tries to pay.")
+    review = graphene.Field(Review, description="The guest's review of the stay; null until written.")
 
     @staticmethod
     def resolve_check_in(root: BookingView, info: graphene.ResolveInfo) -> date:
@@ -103,6 +110,14 @@ class Booking(graphene.ObjectType):
     @staticmethod
     def resolve_guest(root: BookingView, info: graphene.ResolveInfo) -> DomainUser | None:
         return context_of(info).loaders.users.load(root.booking.user_id)
+
+    @staticmethod
+    def resolve_payment(root: BookingView, info: graphene.ResolveInfo) -> DomainPayment | None:
+        return context_of(info).loaders.payments.load(root.booking.id)
+
+    @staticmethod
+    def resolve_review(root: BookingView, info: graphene.ResolveInfo) -> DomainReview | None:
+        return context_of(info).loaders.booking_reviews.load(root.booking.id)
 
 
 class Quote(graphene.ObjectType):
@@ -173,7 +188,7 @@ class BookingPage(graphene.ObjectType):
 
 
 def _returned(info: graphene.ResolveInfo, view: BookingView) -> BookingView:
-    context_of(info).loaders.booked([view.booking])
+    context_of(info).loaders.refreshed(view.booking)
     return view
 
 
@@ -274,6 +289,59 @@ class CancelBooking(graphene.Mutation):
         return _returned(info, view)
 
 
+class ApproveBooking(graphene.Mutation):
+    """Accept a REQUESTED booking as its property's host: the card is captured and the booking CONFIRMED.
+    A booking no longer waiting for an answer answers CONFLICT. Requires authentication."""
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    Output = Booking
+
+    @staticmethod
+    def mutate(root: None, info: graphene.ResolveInfo, id: str) -> BookingView:
+        view = context_of(info).services.payments.approve(require_user(info), parse_id(id, "id"))
+        return _returned(info, view)
+
+
+class DeclineBooking(graphene.Mutation):
+    """Turn down a REQUESTED booking as its property's host: the card's authorization is released and the
+    booking DECLINED. A booking no longer waiting for an answer answers CONFLICT. Requires authentication."""
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    Output = Booking
+
+    @staticmethod
+    def mutate(root: None, info: graphene.ResolveInfo, id: str) -> BookingView:
+        view = context_of(info).services.payments.decline(require_user(info), parse_id(id, "id"))
+        return _returned(info, view)
+
+
+class CreateReview(graphene.Mutation):
+    """Review a CONFIRMED stay as its guest once its check-out has passed; once per booking (CONFLICT
+    `already_reviewed`). Requires authentication."""
+
+    class Arguments:
+        booking_id = graphene.ID(required=True)
+        rating = graphene.Int(required=True, description="1 to 5.")
+        comment = graphene.String(required=True, default_value="", description=f"At most {COMMENT_MAX} characters.")
+
+    Output = Review
+
+    @staticmethod
+    def mutate(root: None, info: graphene.ResolveInfo, booking_id: str, rating: int, comment: str) -> DomainReview:
+        author, reviewed = require_user(info), parse_id(booking_id, "booking_id")
+        # Refused before the core reads the booking, as REST refuses it while decoding; the core checks it too.
+        if len(comment) > COMMENT_MAX:
+            raise InvalidInput.field("comment", f"must be at most {COMMENT_MAX} characters")
+        return context_of(info).services.reviews.write(author, reviewed, rating=rating, comment=comment)
+
+
 class BookingMutations(graphene.ObjectType):
     create_booking = CreateBooking.Field()
     cancel_booking = CancelBooking.Field()
+    approve_booking = ApproveBooking.Field()
+    decline_booking = DeclineBooking.Field()
+    create_review = CreateReview.Field()

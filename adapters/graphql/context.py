@@ -24,7 +24,7 @@ class GraphQLContext:
     _password_checked: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.services.listings)
+        self.loaders = Loaders(self.services, self.current_user)
 
     def viewer(self) -> User | None:
         """The caller if a token was sent, else ``None``.

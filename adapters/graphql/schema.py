@@ -8,13 +8,14 @@ import graphql
 from adapters.graphql.accounts import AccountMutations, AccountQueries
 from adapters.graphql.bookings import BookingMutations, BookingQueries
 from adapters.graphql.listings import ListingMutations, ListingQueries
+from adapters.graphql.payments import PaymentMutations
 
 
 class Query(AccountQueries, ListingQueries, BookingQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(AccountMutations, ListingMutations, BookingMutations, graphene.ObjectType):
+class Mutation(AccountMutations, ListingMutations, BookingMutations, PaymentMutations, graphene.ObjectType):
     pass
 
 

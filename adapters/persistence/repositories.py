@@ -415,6 +415,12 @@ class SqlAlchemyBookingRepository(_Repository):
         row = self._session.get(BookingRow, booking_id)
         return _booking(row) if row else None
 
+    def get_many(self, booking_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Booking]:
+        if not booking_ids:
+            return {}
+        rows = self._session.scalars(sa.select(BookingRow).where(BookingRow.id.in_(set(booking_ids))))
+        return {row.id: _booking(row) for row in rows}
+
     def update(self, booking: Booking) -> None:
         self._session.merge(_to_row(BookingRow, booking))
 

@@ -190,6 +190,9 @@ class InMemoryBookingRepository:
 
     lock = get  # the in-memory store serves one thread at a time: there is no other writer to lock out
 
+    def get_many(self, booking_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Booking]:
+        return {bid: booking for bid in set(booking_ids) if (booking := self._t.get(bid)) is not None}
+
     def lock_calendar(self, property_id: uuid.UUID) -> None:
         """Nothing to lock: see ``lock``."""
 

@@ -88,6 +88,9 @@ class BookingRepository(Protocol):
 
     def get(self, booking_id: uuid.UUID) -> Booking | None: ...
 
+    def get_many(self, booking_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Booking]:
+        """By id, those of ``booking_ids`` that exist, in one round trip."""
+
     def update(self, booking: Booking) -> None: ...
 
     def lock(self, booking_id: uuid.UUID) -> Booking | None:

@@ -83,3 +83,14 @@ def test_which_bookings_of_a_page_have_a_review_is_one_lookup(store: Store) -> N
         assert uow.reviews.reviewed([reviewed.id, other.id]) == {reviewed.id}
         assert uow.reviews.reviewed([]) == set()
         assert set(uow.properties.get_many([place.id, uuid.uuid4()])) == {place.id}
+
+
+def test_many_bookings_are_one_lookup_by_id(store: Store) -> None:
+    place, ana = store.place(store.user(is_host=True)), store.user()
+    first, second = store.booking(ana, place, 1, 2), store.booking(ana, place, 2, 3)
+    with store.uow() as uow:
+        found = uow.bookings.get_many([first.id, second.id, uuid.uuid4(), first.id])
+        assert {booking_id: booking.check_in_date for booking_id, booking in found.items()} == {
+            first.id: first.check_in_date, second.id: second.check_in_date,
+        }  # fmt: skip
+        assert uow.bookings.get_many([]) == {}
