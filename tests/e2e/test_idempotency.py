@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from adapters.sql_types import UTCDateTime
 from tests.support.concurrency import race
+from tests.support.members import member
 from tests.support.stack import LiveServer, served_on
 
 IN_A_MONTH = date.today() + timedelta(days=30)
@@ -34,13 +35,6 @@ def server(
 def api(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
         yield client
-
-
-def member(api: httpx.Client, *, host: bool = False) -> dict[str, str]:
-    email = f"i-{uuid.uuid4().hex[:12]}@example.com"
-    api.post("/auth/register", json={"name": "Ida", "email": email, "password": "pass-word-1", "is_host": host})
-    token = api.post("/auth/login", json={"email": email, "password": "pass-word-1"}).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import bootstrap
 from adapters.persistence import upgrade
 from airbnb_core.domain.bookings import BookingStatus
 from airbnb_core.inmemory import FixedClock
+from tests.support.members import member
 from tests.support.server import running_server
 from tests.support.stack import LiveServer, fast_hashing, production_like_settings, served_on
 
@@ -36,13 +37,6 @@ def server(
 def api(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
         yield client
-
-
-def member(api: httpx.Client, *, host: bool = False) -> dict[str, str]:
-    email = f"b-{uuid.uuid4().hex[:12]}@example.com"
-    api.post("/auth/register", json={"name": "Bo", "email": email, "password": "pass-word-1", "is_host": host})
-    token = api.post("/auth/login", json={"email": email, "password": "pass-word-1"}).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from adapters.payments.sandbox import payment_intents
 from airbnb_core.inmemory import FixedClock
 from tests.support.concurrency import race
+from tests.support.members import Member, member
 from tests.support.stack import LiveServer, served_on
 
 # The servers' clock: tests move it forward only (the request limiter's state would otherwise lie in the
@@ -55,28 +56,6 @@ def server(
 def api(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
         yield client
-
-
-class Member(dict[str, str]):
-    """Request headers carrying a member's access token, and how to get a new one once time has moved on."""
-
-    def __init__(self, api: httpx.Client, email: str) -> None:
-        self.api, self.email = api, email
-        super().__init__(self._authorization())
-
-    def _authorization(self) -> dict[str, str]:
-        login = self.api.post("/auth/login", json={"email": self.email, "password": "pass-word-1"})
-        assert login.status_code == 200, login.text
-        return {"Authorization": f"Bearer {login.json()['access_token']}"}
-
-    def log_in_again(self) -> None:
-        self.update(self._authorization())
-
-
-def member(api: httpx.Client, *, host: bool = False) -> Member:
-    email = f"p-{uuid.uuid4().hex[:12]}@example.com"
-    api.post("/auth/register", json={"name": "Pat", "email": email, "password": "pass-word-1", "is_host": host})
-    return Member(api, email)
 
 
 @pytest.fixture
