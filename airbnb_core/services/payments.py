@@ -187,9 +187,10 @@ class Payments:
             uow.commit()
         # The hold ran out (or the guest cancelled) while the provider was charging: give the money back.
         give_back(self._gateway, self._uow, self._clock, payment, reason="late-payment")
+        status = booking.status_at(now)
         raise InvalidTransition(
-            f"the booking became {booking.status_at(now)} before the payment went through; it was given back",
-            code="hold_expired",
+            f"the booking became {status} before the payment went through; it was given back",
+            code="hold_expired" if status is BookingStatus.EXPIRED else InvalidTransition.code,
         )
 
     def _end_attempt(self, booking_id: uuid.UUID, attempt: int, code: str) -> None:

@@ -330,3 +330,22 @@ def test_a_hold_that_runs_out_while_the_provider_charges_gives_the_money_back(
     assert (payment.payment_status, payment.refunded_amount) == (PaymentStatus.REFUNDED, TOTAL)
     assert gateway.status(payment.provider_payment_id or "") == ("succeeded", TOTAL)
     assert status(platform, guest, booking_id) is BookingStatus.EXPIRED
+
+
+def test_a_guest_cancelling_while_the_provider_charges_gets_the_charge_back(
+    platform: InMemoryPlatform, gateway: InMemoryPaymentGateway, host: User, guest: User
+) -> None:
+    booking_id = booked(platform, guest, listing(platform, host, instant_book=True))
+    real_create = gateway.create
+
+    def charge_during_a_cancellation(*args: object, **kwargs: object) -> object:
+        platform.services.bookings.cancel(guest, booking_id)  # the guest's other tab
+        return real_create(*args, **kwargs)  # type: ignore[arg-type]
+
+    gateway.create = charge_during_a_cancellation  # type: ignore[method-assign,assignment]
+    with pytest.raises(InvalidTransition) as late:
+        platform.services.payments.pay(guest, booking_id, "pm_card_visa")
+    assert late.value.code == "invalid_transition"
+    payment = platform.services.payments.payment(guest, booking_id)
+    assert (payment.payment_status, payment.refunded_amount) == (PaymentStatus.REFUNDED, TOTAL)
+    assert status(platform, guest, booking_id) is BookingStatus.CANCELLED
