@@ -30,7 +30,7 @@ from adapters.cache import (
 )
 from adapters.graphql import build_graphql_router
 from adapters.http.app import HttpDependencies, HttpSettings, create_app
-from adapters.payments import SandboxPaymentGateway
+from adapters.payments import ProviderContext, known_providers, load_provider
 from adapters.persistence import (
     POOL_SIZE,
     SqlAlchemyIdempotencyStore,
@@ -149,9 +149,12 @@ class Settings:
             raise ConfigurationError("AIRBNB_JWT_SECRET of at least 32 characters is required in production")
         if settings.production and (settings.metrics_token is None or len(settings.metrics_token) < 16):
             raise ConfigurationError("AIRBNB_METRICS_TOKEN of at least 16 characters is required in production")
-        providers_known = sorted(Container.payment_gateway.providers)
+        providers_known = sorted(known_providers())
         if settings.payment_provider not in providers_known:
-            raise ConfigurationError(f"AIRBNB_PAYMENT_PROVIDER must be one of: {', '.join(providers_known)}")
+            raise ConfigurationError(
+                f"AIRBNB_PAYMENT_PROVIDER names no installed payment provider; the known ones are: "
+                f"{', '.join(providers_known)}"
+            )
         if (
             settings.production
             and settings.payment_provider == "sandbox"
@@ -198,10 +201,9 @@ class Container(containers.DeclarativeContainer):
     password_hasher = providers.Singleton(Argon2PasswordHasher, max_concurrent=config.password_hash_concurrency)
     token_service = providers.Singleton(JwtTokenService, config.jwt_secret)
 
-    # The known payment providers are this Selector's keys; Settings.from_env refuses any other name.
-    payment_gateway = providers.Selector(
-        config.payment_provider,
-        sandbox=providers.Singleton(SandboxPaymentGateway, engine, clock, webhook_secret=config.sandbox_webhook_secret),
+    # By entry point (adapters/payments/registry.py); Settings.from_env refuses a name none of them has.
+    payment_gateway = providers.Singleton(
+        load_provider, config.payment_provider, providers.Factory(ProviderContext, engine, clock, config)
     )
 
     redis_client = providers.Singleton(make_redis_client, config.redis_url)

@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from adapters.payments.registry import ProviderContext
 from adapters.sql_types import UTCDateTime
 from airbnb_core.domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound, ServiceUnavailable
 from airbnb_core.domain.money import Money
@@ -333,3 +334,10 @@ def _reachable() -> Iterator[None]:
         yield
     except _UNREACHABLE as error:
         raise ServiceUnavailable("the sandbox payment provider cannot be reached; try again shortly") from error
+
+
+def from_context(context: ProviderContext) -> SandboxPaymentGateway:
+    """The ``sandbox`` entry point (``adapters.payments.registry``)."""
+    return SandboxPaymentGateway(
+        context.engine, context.clock, webhook_secret=str(context.settings["sandbox_webhook_secret"])
+    )
