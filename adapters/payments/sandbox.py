@@ -30,17 +30,10 @@ from airbnb_core.domain.errors import Conflict, InvalidInput, InvalidTransition,
 from airbnb_core.domain.money import Money
 from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.payments import STRIPE_TEST_PAYMENT_METHODS as TEST_PAYMENT_METHODS
-from airbnb_core.ports.payments import ProviderEvent, ProviderOutcome, ProviderPayment
+from airbnb_core.ports.payments import IntentStatus, ProviderEvent, ProviderIntent, ProviderOutcome, ProviderPayment
 
 # Stripe's default: a signed webhook older (or, here, newer) than this is refused as a possible replay.
 WEBHOOK_TOLERANCE_SECONDS = 300
-
-
-class IntentStatus(enum.StrEnum):
-    REQUIRES_CAPTURE = "requires_capture"
-    SUCCEEDED = "succeeded"
-    CANCELED = "canceled"
-    FAILED = "failed"  # declined; kept so that a retried idempotency key answers the same decline
 
 
 class CaptureMethod(enum.StrEnum):
@@ -203,6 +196,13 @@ class SandboxPaymentGateway:
                 if done is None:
                     raise  # another constraint failed, not the key
         _require_same_request(done, request)
+
+    def retrieve(self, provider_payment_id: str) -> ProviderIntent:
+        with _reachable(), self._engine.connect() as connection:
+            intent = self._get(connection, provider_payment_id)
+        return ProviderIntent(
+            intent.id, IntentStatus(intent.status), intent.amount, intent.amount_captured, intent.amount_refunded
+        )
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         """Verify a ``Stripe-Signature`` made with the sandbox's webhook secret, then decode the event."""

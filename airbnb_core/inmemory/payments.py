@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 from airbnb_core.domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound, ServiceUnavailable
 from airbnb_core.domain.money import Money
-from airbnb_core.ports.payments import STRIPE_TEST_PAYMENT_METHODS, ProviderEvent, ProviderOutcome, ProviderPayment
+from airbnb_core.ports.payments import (
+    STRIPE_TEST_PAYMENT_METHODS,
+    IntentStatus,
+    ProviderEvent,
+    ProviderIntent,
+    ProviderOutcome,
+    ProviderPayment,
+)
 
 
 @dataclass(slots=True)
@@ -85,6 +92,14 @@ class InMemoryPaymentGateway:
                 raise InvalidTransition(f"cannot refund {amount.amount} of a {intent.status} payment intent")
             intent.refunded += amount.amount
             self._refunds[idempotency_key] = (provider_payment_id, amount)
+
+    def retrieve(self, provider_payment_id: str) -> ProviderIntent:
+        self._reachable()
+        with self._lock:
+            intent = self._intent(provider_payment_id)
+            amount = intent.request[0].amount
+            captured = amount if intent.status == "succeeded" else 0
+            return ProviderIntent(intent.id, IntentStatus(intent.status), amount, captured, intent.refunded)
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         expected = hmac.new(self._secret, payload, hashlib.sha256).hexdigest()

@@ -34,13 +34,37 @@ class ProviderPayment:
     decline_reason: str | None = None
 
 
+class IntentStatus(enum.StrEnum):
+    """Where a payment stands at the provider, in Stripe's PaymentIntent words."""
+
+    REQUIRES_CAPTURE = "requires_capture"  # authorized
+    SUCCEEDED = "succeeded"  # captured (refunds do not change it)
+    CANCELED = "canceled"  # voided
+    FAILED = "failed"  # declined
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderIntent:
+    """A payment as the provider holds it now: what reconciliation compares with our records."""
+
+    provider_payment_id: str
+    status: IntentStatus
+    amount: int
+    amount_captured: int
+    amount_refunded: int
+
+
 @dataclass(frozen=True, slots=True)
 class ProviderEvent:
-    """A webhook the provider signed, turned into what it means for a payment."""
+    """A webhook the provider signed, turned into what it means for a payment.
+
+    ``amount_refunded`` is the charge's total refunded so far, on ``charge.refunded``; else None.
+    """
 
     event_id: str
     type: str
     provider_payment_id: str
+    amount_refunded: int | None = None
 
 
 class PaymentGateway(Protocol):
@@ -57,6 +81,9 @@ class PaymentGateway(Protocol):
 
     def refund(self, provider_payment_id: str, amount: Money, *, idempotency_key: str) -> None:
         """Give back part of a capture, once per key; the same key with another amount is a ``Conflict``."""
+
+    def retrieve(self, provider_payment_id: str) -> ProviderIntent:
+        """The payment as the provider holds it now; ``NotFound`` when it has none of that id."""
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         """Verify the signature and decode; raises ``InvalidInput`` when it cannot be trusted."""
