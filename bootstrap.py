@@ -166,12 +166,22 @@ class Settings:
             raise ConfigurationError(
                 "AIRBNB_SANDBOX_WEBHOOK_SECRET of at least 16 characters is required in production"
             )
+        if settings.payment_provider == "stripe":
+            _require_stripe_credentials(settings)
         if "*" in settings.cors_origins:
             raise ConfigurationError("AIRBNB_CORS_ORIGINS names origins; a wildcard would open the API to every site")
         if not settings.jwt_secret:
             # Tokens then die with the process, which is what a development server wants.
             settings = dataclasses.replace(settings, jwt_secret=secrets.token_urlsafe(48), ephemeral_jwt_secret=True)
         return settings
+
+
+def _require_stripe_credentials(settings: Settings) -> None:
+    if not settings.stripe_api_key:
+        raise ConfigurationError("AIRBNB_STRIPE_API_KEY is required when AIRBNB_PAYMENT_PROVIDER=stripe")
+    # Without the endpoint's secret no webhook can be verified, and production relies on them.
+    if settings.production and not settings.stripe_webhook_secret:
+        raise ConfigurationError("AIRBNB_STRIPE_WEBHOOK_SECRET is required in production with the stripe provider")
 
 
 def _ping_redis(client: redis.Redis) -> None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from adapters.payments import SandboxPaymentGateway
+from adapters.payments.stripe import StripePaymentGateway
 from adapters.security.passwords import default_concurrency
 from airbnb_core.domain.bookings import BookingTerms
 from bootstrap import DEVELOPMENT_SANDBOX_WEBHOOK_SECRET, ConfigurationError, Settings, build_container
@@ -111,6 +112,36 @@ def test_the_sandbox_signs_webhooks_with_a_fixed_secret_in_development_and_needs
         with pytest.raises(ConfigurationError, match="AIRBNB_SANDBOX_WEBHOOK_SECRET"):
             Settings.from_env({**PRODUCTION, "AIRBNB_SANDBOX_WEBHOOK_SECRET": secret})
     assert Settings.from_env(PRODUCTION).sandbox_webhook_secret == PRODUCTION["AIRBNB_SANDBOX_WEBHOOK_SECRET"]
+
+
+def test_the_stripe_provider_refuses_to_start_without_its_api_key_or_in_production_its_webhook_secret() -> None:
+    stripe = {"AIRBNB_PAYMENT_PROVIDER": "stripe"}
+    with pytest.raises(ConfigurationError, match="AIRBNB_STRIPE_API_KEY is required"):
+        Settings.from_env(stripe)
+    with pytest.raises(ConfigurationError, match="AIRBNB_STRIPE_API_KEY is required"):
+        Settings.from_env({**PRODUCTION, **stripe, "AIRBNB_STRIPE_WEBHOOK_SECRET": "whsec_x"})
+    keyed = {**stripe, "AIRBNB_STRIPE_API_KEY": "sk_test_x", "AIRBNB_STRIPE_API_BASE": "http://localhost:8420"}
+    settings = Settings.from_env(keyed)  # development: webhooks may wait
+    assert (settings.stripe_api_key, settings.stripe_api_base, settings.stripe_webhook_secret) == (
+        "sk_test_x",
+        "http://localhost:8420",
+        None,
+    )
+    with pytest.raises(ConfigurationError, match="AIRBNB_STRIPE_WEBHOOK_SECRET is required in production"):
+        Settings.from_env({**PRODUCTION, **keyed})
+    assert Settings.from_env({**PRODUCTION, **keyed, "AIRBNB_STRIPE_WEBHOOK_SECRET": "whsec_x"}).production
+
+
+def test_the_container_provides_the_stripe_gateway_when_configured() -> None:
+    env = {
+        "AIRBNB_DATABASE_URL": "sqlite://",
+        "AIRBNB_PAYMENT_PROVIDER": "stripe",
+        "AIRBNB_STRIPE_API_KEY": "sk_test_x",
+    }
+    container = build_container(Settings.from_env(env))
+    gateway = container.payment_gateway()
+    assert isinstance(gateway, StripePaymentGateway) and gateway.name == "stripe"
+    container.engine().dispose()
 
 
 def test_the_container_provides_the_configured_payment_gateway_once_per_process() -> None:
