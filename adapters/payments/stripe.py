@@ -8,6 +8,7 @@ refunds twice: create and refund use the caller's key, capture and cancel one de
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,8 @@ from adapters.payments.registry import ProviderContext
 from airbnb_core.domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound, ServiceUnavailable
 from airbnb_core.domain.money import Money
 from airbnb_core.ports.payments import IntentStatus, ProviderEvent, ProviderIntent, ProviderOutcome, ProviderPayment
+
+logger = logging.getLogger(__name__)
 
 # Stripe's default: a signed webhook older than this is refused as a possible replay.
 WEBHOOK_TOLERANCE_SECONDS = 300
@@ -221,6 +224,11 @@ def _reachable() -> Iterator[None]:
         ) from error
     except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as error:
         raise ServiceUnavailable("Stripe cannot be reached; try again shortly") from error
+    except (stripe.AuthenticationError, stripe.PermissionError) as error:
+        # The operator's key is wrong or revoked: nothing the client did, and nothing it can fix. Logged loudly
+        # for the operator, answered as an outage so that the client retries later rather than seeing a 500.
+        logger.error("Stripe refused the configured API key: %s", error)
+        raise ServiceUnavailable("the payment provider is unavailable; try again later") from error
 
 
 @contextmanager

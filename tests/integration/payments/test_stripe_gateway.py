@@ -473,3 +473,14 @@ def test_a_capture_stripe_refuses_is_told_apart_by_the_intents_state() -> None:
     gateway, _ = recorded((400, unexpected), (200, intent("canceled", amount_received=0)))
     with pytest.raises(InvalidTransition, match="canceled"):
         gateway.capture("pi_3Rec")
+
+
+def test_a_key_stripe_refuses_is_an_outage_for_the_client_and_an_error_for_the_operator(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Stripe's documented 401 for an invalid API key (localstripe accepts any key)."""
+    refused = {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided: sk_test_****oops"}}
+    gateway, _ = recorded((401, refused))
+    with pytest.raises(ServiceUnavailable):
+        gateway.create(HUNDRED, payment_method="pm_card_visa", capture=True, idempotency_key="k")
+    assert "Stripe refused the configured API key" in caplog.text
