@@ -14,6 +14,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.support.localstripe import running_localstripe
+
 POSTGRES_ADMIN_URL = os.environ.get("AIRBNB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("AIRBNB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -86,3 +88,10 @@ def live_server(make_postgres_database: Callable[[], str]) -> Iterator[Any]:
     )
     with serve(settings) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def localstripe_url() -> Iterator[str]:
+    """One localstripe (a Stripe-compatible server) for the session: every test makes intents of its own."""
+    with running_localstripe() as url:
+        yield url

@@ -20,6 +20,8 @@ from pytest_bdd import given, parsers, then
 from airbnb_core.inmemory import HmacTokenService, ScryptPasswordHasher, in_memory_platform
 from tests.bdd.drivers import CoreDriver, Driver, Outcome, RestDriver, Session, ShiftedClock
 from tests.conftest import REDIS_URL
+from tests.support.localstripe import API_KEY as LOCALSTRIPE_API_KEY
+from tests.support.localstripe import payment_methods_of
 from tests.support.stack import LiveServer, live_server, production_like_settings
 
 
@@ -84,19 +86,51 @@ def bdd_server(make_postgres_database: Callable[[], str], rest_clock: ShiftedClo
         yield server
 
 
-@pytest.fixture(params=["core", "rest"], autouse=True)
+@pytest.fixture(scope="session")
+def bdd_stripe_server(
+    make_postgres_database: Callable[[], str], rest_clock: ShiftedClock, localstripe_url: str
+) -> Iterator[LiveServer]:
+    """The same wiring with the ``stripe`` provider pointed at localstripe: only the configuration differs."""
+    settings = production_like_settings(
+        make_postgres_database(),
+        REDIS_URL,
+        login_rate_limit=100_000,
+        api_rate_limit=100_000,
+        payment_provider="stripe",
+        stripe_api_key=LOCALSTRIPE_API_KEY,
+        stripe_api_base=localstripe_url,
+    )
+    with live_server(settings, clock=rest_clock) as server:
+        yield server
+
+
+# Every feature runs on the core and over REST; payments.feature also over REST on Stripe (test_payments.py).
+DRIVERS = ["core", "rest"]
+
+
+@pytest.fixture(params=DRIVERS, autouse=True)
 def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
+    yield from drive(request)
+
+
+def drive(request: pytest.FixtureRequest) -> Iterator[Driver]:
+    """The driver ``request.param`` names: ``core``, ``rest`` (on the sandbox) or ``rest-stripe``."""
     if request.param == "core":
         clock = ShiftedClock()
         # Sessions outlast the time a scenario lets pass (a booking hold is as long as a default access token).
         tokens = HmacTokenService(uuid.uuid4().bytes, ttl_seconds=24 * 3600)
         yield CoreDriver(in_memory_platform(hasher=ScryptPasswordHasher(n=2**8), clock=clock, tokens=tokens), clock)
         return
-    server: LiveServer = request.getfixturevalue("bdd_server")
+    on_stripe = request.param == "rest-stripe"
+    server: LiveServer = request.getfixturevalue("bdd_stripe_server" if on_stripe else "bdd_server")
     clock = request.getfixturevalue("rest_clock")
+    methods = payment_methods_of(request.getfixturevalue("localstripe_url")) if on_stripe else None
     with httpx.Client(base_url=server.url, timeout=10) as client:
         container = server.container
-        yield RestDriver(client, container.services(), container.unit_of_work, container.cache(), clock)
+        rest = RestDriver(client, container.services(), container.unit_of_work, container.cache(), clock)
+        if methods is not None:
+            rest.payment_methods = methods
+        yield rest
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -106,7 +140,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     kept: list[pytest.Item] = []
     for item in items:
         params = getattr(item, "callspec", None)
-        on_rest = params is not None and params.params.get("driver") == "rest"
+        on_rest = params is not None and str(params.params.get("driver")).startswith("rest")
         (deselected if on_rest and item.get_closest_marker("core_only") else kept).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)

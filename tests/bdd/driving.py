@@ -83,7 +83,10 @@ class RestCalls:
         storage: Callable[[], UnitOfWork],
         cache: CacheInvalidator,
         clock: ShiftedClock,
+        payment_methods: Callable[[str], str] = lambda stripe_test_method: stripe_test_method,
     ) -> None:
+        # Stripe's test payment method ids as the provider's test server knows them (localstripe lacks most).
+        self.payment_methods = payment_methods
         self._http = client
         self._services = services  # the operator's side: the command line, the worker's sweep
         self._storage = storage

@@ -167,7 +167,7 @@ class RestStays(RestCalls):
         return outcome
 
     def pay(self, session: Session, booking_id: str, payment_method: str) -> Outcome:
-        body = {"payment_method": payment_method}
+        body = {"payment_method": self.payment_methods(payment_method)}
         return self._send("POST", f"/bookings/{booking_id}/payments", token=session.access_token, json=body)
 
     def payment(self, session: Session, booking_id: str) -> Outcome:

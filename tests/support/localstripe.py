@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -72,3 +72,28 @@ def _wait_until_it_answers(process: subprocess.Popen[bytes], url: str, log: IO[b
         except httpx.TransportError:
             time.sleep(0.1)
     raise RuntimeError(f"localstripe did not answer on {url} within {timeout} s")
+
+
+# Stripe's test payment method ids, and the test card numbers Stripe documents for the same behaviour.
+TEST_CARD_NUMBERS = {
+    "pm_card_visa": "4242424242424242",
+    "pm_card_mastercard": "5555555555554444",
+    "pm_card_chargeDeclined": DECLINED_CARD,
+    "pm_card_chargeDeclinedInsufficientFunds": DECLINED_CARD,  # localstripe declines every such card as card_declined
+    "pm_card_authenticationRequired": AUTHENTICATION_CARD,
+}
+
+
+def payment_methods_of(url: str, api_key: str = API_KEY) -> Callable[[str], str]:
+    """Stripe's test payment method ids (``pm_card_visa``…) as localstripe knows them: a new PaymentMethod of
+    the matching test card number each time, since localstripe has the ids of only a few. Real Stripe in test
+    mode knows every one of them, so a client there sends the ids as they are."""
+
+    def payment_method(stripe_test_method: str) -> str:
+        card = {"number": TEST_CARD_NUMBERS[stripe_test_method], "exp_month": "12", "exp_year": "2034", "cvc": "123"}
+        form = {"type": "card", **{f"card[{name}]": value for name, value in card.items()}}
+        created = httpx.post(f"{url}/v1/payment_methods", data=form, auth=(api_key, ""))
+        created.raise_for_status()
+        return str(created.json()["id"])
+
+    return payment_method
