@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Request, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, RawBody
 from litestar.status_codes import HTTP_200_OK
 from msgspec import Meta, Struct
 
@@ -33,7 +33,7 @@ class WebhookReceipt(Struct, kw_only=True):
     responses=problems(400, 404),
 )
 def receive_payment_webhook(
-    provider: FromPath[str], body: bytes, request: Request[Any, Any, Any], payments: NamedDependency[Payments]
+    provider: FromPath[str], body: RawBody, request: Request[Any, Any, Any], payments: NamedDependency[Payments]
 ) -> WebhookReceipt:
     """An event of the configured payment provider, signed in its own way (`Stripe-Signature` for the sandbox and
     Stripe). 400 `bad_signature` when the signature is missing, wrong or stale, 404 for another provider's name.
