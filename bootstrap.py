@@ -31,6 +31,7 @@ from adapters.cache import (
 from adapters.graphql import build_graphql_router
 from adapters.http.app import HttpDependencies, HttpSettings, create_app
 from adapters.payments import ProviderContext, known_providers, load_provider
+from adapters.payments.sandbox import SandboxPaymentGateway
 from adapters.persistence import (
     POOL_SIZE,
     SqlAlchemyIdempotencyStore,
@@ -66,6 +67,7 @@ class Settings:
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
     sandbox_webhook_secret: str = DEVELOPMENT_SANDBOX_WEBHOOK_SECRET
+    sandbox_webhook_url: str | None = None  # unset: the sandbox's events are recorded, never sent
     jwt_secret: str = ""
     login_rate_limit: int = 10
     api_rate_limit: int = 600
@@ -128,6 +130,7 @@ class Settings:
             stripe_webhook_secret=text("STRIPE_WEBHOOK_SECRET"),
             stripe_api_base=text("STRIPE_API_BASE"),
             sandbox_webhook_secret=text("SANDBOX_WEBHOOK_SECRET") or DEVELOPMENT_SANDBOX_WEBHOOK_SECRET,
+            sandbox_webhook_url=text("SANDBOX_WEBHOOK_URL"),
             jwt_secret=text("JWT_SECRET") or "",
             login_rate_limit=number("LOGIN_RATE_LIMIT", 10),
             api_rate_limit=number("API_RATE_LIMIT", 600),
@@ -261,6 +264,16 @@ def build_container(settings: Settings) -> Container:
     values["shared_state"] = "redis" if settings.redis_url else "memory"
     container.config.from_dict(values)
     return container
+
+
+def deliver_sandbox_webhooks(container: Container) -> int:
+    """Send the sandbox provider's undelivered events to ``AIRBNB_SANDBOX_WEBHOOK_URL``, for a scheduler to call;
+    returns how many went. Without that URL, or with another provider, nothing is sent."""
+    url = container.config.sandbox_webhook_url()
+    gateway = container.payment_gateway()
+    if not url or not isinstance(gateway, SandboxPaymentGateway):
+        return 0
+    return gateway.deliver_events(url)
 
 
 class PeriodicJob:

@@ -30,6 +30,7 @@ from adapters.http.properties import PropertyController
 from adapters.http.proxies import ProxyHeadersMiddleware, TrustedProxies
 from adapters.http.ratelimit import ApiRateLimitMiddleware, HitCounter
 from adapters.http.system import health, metrics_controller, readiness_handler
+from adapters.http.webhooks import receive_payment_webhook
 from airbnb_core.ports.idempotency import IdempotencyStore
 from airbnb_core.services import Services
 
@@ -80,6 +81,7 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
             PropertyController,
             BookingController,
             BookingPaymentController,
+            receive_payment_webhook,
             quote,
         ],
     )

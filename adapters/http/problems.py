@@ -55,8 +55,12 @@ def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Respons
     return domain_problem(exc)
 
 
+# Input refused before it could be read as fields: a webhook whose signature or format cannot be trusted.
+STATUS_BY_CODE = {"bad_signature": 400, "bad_webhook_payload": 400}
+
+
 def domain_problem(exc: DomainError) -> Response[Problem]:
-    status = STATUS_BY_KIND[exc.kind]
+    status = STATUS_BY_CODE.get(exc.code) or STATUS_BY_KIND[exc.kind]
     headers: dict[str, str] = {}
     errors = None
     if isinstance(exc, InvalidInput):

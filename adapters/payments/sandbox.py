@@ -16,7 +16,10 @@ import enum
 import hashlib
 import hmac
 import json
+import logging
 import secrets
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -31,6 +34,8 @@ from airbnb_core.domain.money import Money
 from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.payments import STRIPE_TEST_PAYMENT_METHODS as TEST_PAYMENT_METHODS
 from airbnb_core.ports.payments import IntentStatus, ProviderEvent, ProviderIntent, ProviderOutcome, ProviderPayment
+
+logger = logging.getLogger(__name__)
 
 # Stripe's default: a signed webhook older (or, here, newer) than this is refused as a possible replay.
 WEBHOOK_TOLERANCE_SECONDS = 300
@@ -93,6 +98,27 @@ refunds = sa.Table(
     sa.CheckConstraint("amount > 0", name="ck_sandbox_refunds_amount_positive"),
     sa.Index("ix_sandbox_refunds_payment_intent_id", "payment_intent_id"),
 )
+
+# The events the sandbox emits, as Stripe's webhooks carry them, until delivered (``deliver_events``).
+events = sa.Table(
+    "sandbox_events",
+    metadata,
+    sa.Column("id", sa.String(40), nullable=False),
+    sa.Column("type", sa.String(60), nullable=False),
+    # The JSON body exactly as it is signed and sent.
+    sa.Column("payload", sa.Text(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("delivered_at", UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint("id", name="pk_sandbox_events"),
+    sa.Index("ix_sandbox_events_delivered_at_created_at", "delivered_at", "created_at"),
+)
+
+# What each status an intent is created in announces.
+_CREATED_EVENTS = {
+    IntentStatus.SUCCEEDED: "payment_intent.succeeded",
+    IntentStatus.REQUIRES_CAPTURE: "payment_intent.amount_capturable_updated",
+    IntentStatus.FAILED: "payment_intent.payment_failed",
+}
 
 # Errors of the moment (no connection, a dropped one, no pooled connection free in time, SQLite's
 # "database is locked"): the provider is unreachable, as Stripe's API sometimes is.
@@ -158,7 +184,9 @@ class SandboxPaymentGateway:
                 status=IntentStatus.SUCCEEDED,
                 amount_captured=payment_intents.c.amount,
             )
-            if not moved:
+            if moved:
+                self._emit(connection, "payment_intent.succeeded", provider_payment_id)
+            else:
                 self._require_status(connection, provider_payment_id, IntentStatus.SUCCEEDED, "capture")
 
     def void(self, provider_payment_id: str) -> None:
@@ -167,7 +195,9 @@ class SandboxPaymentGateway:
             moved = self._move(
                 connection, provider_payment_id, IntentStatus.REQUIRES_CAPTURE, status=IntentStatus.CANCELED
             )
-            if not moved:
+            if moved:
+                self._emit(connection, "payment_intent.canceled", provider_payment_id)
+            else:
                 self._require_status(connection, provider_payment_id, IntentStatus.CANCELED, "void")
 
     def refund(self, provider_payment_id: str, amount: Money, *, idempotency_key: str) -> None:
@@ -226,6 +256,67 @@ class SandboxPaymentGateway:
             raise InvalidInput("the webhook's signature does not match", code="bad_signature")
         return _decode_event(payload)
 
+    def deliver_events(self, url: str, *, limit: int = 100, timeout_seconds: float = 10.0) -> int:
+        """POST the events not yet delivered to ``url``, oldest first, signed as Stripe signs its webhooks; each
+        one the endpoint acknowledges (2xx) is marked delivered. Stops at the first failure, so that the next
+        call resumes in order. Returns how many were delivered.
+
+        Two concurrent calls may both send an event: receivers apply each event once, as Stripe's must.
+        """
+        c = events.c
+        with _reachable(), self._engine.connect() as connection:
+            pending = connection.execute(
+                sa.select(c.id, c.payload).where(c.delivered_at.is_(None)).order_by(c.created_at, c.id).limit(limit)
+            ).all()
+        delivered = 0
+        for event_id, payload in pending:
+            if not self._post(url, payload.encode(), timeout_seconds):
+                break
+            with _reachable(), self._engine.begin() as connection:
+                connection.execute(
+                    sa.update(events)
+                    .where(c.id == event_id, c.delivered_at.is_(None))
+                    .values(delivered_at=self._clock.now())
+                )
+            delivered += 1
+        return delivered
+
+    def signature_header(self, payload: bytes) -> str:
+        """The ``Stripe-Signature`` header of ``payload`` signed now: what the endpoint's ``parse_webhook`` checks."""
+        timestamp = int(self._clock.now().timestamp())
+        signature = hmac.new(self._webhook_secret, f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+        return f"t={timestamp},v1={signature}"
+
+    def _post(self, url: str, payload: bytes, timeout_seconds: float) -> bool:
+        request = urllib.request.Request(  # noqa: S310 - the operator's configured URL, http(s) or nothing
+            url,
+            data=payload,
+            method="POST",
+            headers={"Content-Type": "application/json", "Stripe-Signature": self.signature_header(payload)},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_seconds) as response:  # noqa: S310
+                status: int = response.status
+                return 200 <= status < 300
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as failure:
+            logger.warning("could not deliver a sandbox webhook to %s: %s", url, failure)
+            return False
+
+    def _emit(self, connection: sa.Connection, event_type: str, intent_id: str) -> None:
+        """Record the event that the intent's change (in this transaction) announces, in Stripe's format."""
+        intent = self._get(connection, intent_id)
+        now = self._clock.now()
+        event_id = f"evt_sandbox_{secrets.token_hex(12)}"
+        event = {
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "created": int(now.timestamp()),
+            "data": {"object": _charge(intent) if event_type.startswith("charge.") else _payment_intent(intent)},
+        }
+        payload = json.dumps(event, separators=(",", ":"))
+        connection.execute(sa.insert(events).values(id=event_id, type=event_type, payload=payload, created_at=now))
+
     def _create_once(self, intent: dict[str, Any]) -> sa.Row[Any]:
         """What is stored under the idempotency key: ``intent`` itself, unless a request with the key came first."""
         key = payment_intents.c.idempotency_key == intent["idempotency_key"]
@@ -235,6 +326,7 @@ class SandboxPaymentGateway:
                 if stored is None:
                     inserted = sa.insert(payment_intents).values(intent).returning(*payment_intents.c)
                     stored = connection.execute(inserted).one()
+                    self._emit(connection, _CREATED_EVENTS[IntentStatus(stored.status)], stored.id)
                 return stored
         except sa_exc.IntegrityError:
             stored = self._stored_under(payment_intents, key)
@@ -265,7 +357,9 @@ class SandboxPaymentGateway:
             left >= amount,
             amount_refunded=payment_intents.c.amount_refunded + amount,
         )
-        if not moved:
+        if moved:
+            self._emit(connection, "charge.refunded", intent_id)
+        else:
             intent = self._get(connection, intent_id)
             if intent.status != IntentStatus.SUCCEEDED:
                 raise InvalidTransition(f"cannot refund a {intent.status} payment intent")
@@ -314,18 +408,52 @@ def _require_same_request(stored: sa.Row[Any], request: Mapping[str, Any]) -> No
         )
 
 
+def _payment_intent(intent: sa.Row[Any]) -> dict[str, Any]:
+    captured = intent.status == IntentStatus.SUCCEEDED
+    return {
+        "id": intent.id,
+        "object": "payment_intent",
+        "amount": intent.amount,
+        "amount_capturable": intent.amount if intent.status == IntentStatus.REQUIRES_CAPTURE else 0,
+        "amount_received": intent.amount_captured if captured else 0,
+        "currency": intent.currency.lower(),
+        "capture_method": intent.capture_method,
+        "payment_method": intent.payment_method,
+        "status": "requires_payment_method" if intent.status == IntentStatus.FAILED else intent.status,
+        "last_payment_error": {"decline_code": intent.decline_code} if intent.decline_code else None,
+    }
+
+
+def _charge(intent: sa.Row[Any]) -> dict[str, Any]:
+    return {
+        "id": intent.id.replace("pi_", "ch_", 1),
+        "object": "charge",
+        "payment_intent": intent.id,
+        "amount": intent.amount,
+        "amount_captured": intent.amount_captured,
+        "amount_refunded": intent.amount_refunded,  # the total so far, as Stripe's charge says
+        "refunded": intent.amount_refunded == intent.amount_captured,
+        "currency": intent.currency.lower(),
+    }
+
+
 def _decode_event(payload: bytes) -> ProviderEvent:
-    """``{id, type, data: {object: {id, …}}}``; for a charge (``charge.refunded``), its ``payment_intent``."""
+    """``{id, type, data: {object: {id, …}}}``; for a charge (``charge.refunded``), its ``payment_intent`` and
+    ``amount_refunded``."""
     try:
         event = json.loads(payload)
         payment = event["data"]["object"]
         payment_id = payment["payment_intent"] if isinstance(payment.get("payment_intent"), str) else payment["id"]
         fields = (event["id"], event["type"], payment_id)
+        refunded = payment.get("amount_refunded") if payment.get("object") == "charge" else None
     except (ValueError, KeyError, TypeError, AttributeError):
         raise InvalidInput("the webhook is not a Stripe-format event", code="bad_webhook_payload") from None
     if not all(isinstance(field, str) and field for field in fields):
         raise InvalidInput("the webhook's id, type and payment id must be strings", code="bad_webhook_payload")
-    return ProviderEvent(*fields)
+    # bool is an int to Python, not to JSON's readers
+    if refunded is not None and (not isinstance(refunded, int) or isinstance(refunded, bool) or refunded < 0):
+        raise InvalidInput("the charge's amount_refunded must be a whole number", code="bad_webhook_payload")
+    return ProviderEvent(*fields, amount_refunded=refunded)
 
 
 @contextmanager

@@ -212,6 +212,8 @@ class PaymentRow(Base):
         sa.CheckConstraint("refunded_amount >= 0 AND refunded_amount <= amount", name="refunded_amount_range"),
         sa.CheckConstraint(one_of("payment_status", PaymentStatus), name="payment_status"),
         sa.CheckConstraint("attempts >= 1", name="attempts_positive"),
+        # Migration 0006: webhooks find their payment by the provider's id.
+        sa.Index("ix_payments_provider_provider_payment_id", "provider", "provider_payment_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

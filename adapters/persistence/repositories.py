@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,6 +20,7 @@ from adapters.persistence.models import (
     Base,
     BookingRow,
     PaymentRow,
+    ProcessedWebhookEventRow,
     PropertyRow,
     RefreshTokenRow,
     ReviewRow,
@@ -27,7 +28,7 @@ from adapters.persistence.models import (
 )
 from airbnb_core.domain.bookings import ACTIVE_STATUSES, Booking, BookingRole, BookingStatus, CancelledBy
 from airbnb_core.domain.errors import DatesUnavailable
-from airbnb_core.domain.payments import Payment, PaymentStatus
+from airbnb_core.domain.payments import CAPTURED_STATUSES, Payment, PaymentStatus
 from airbnb_core.domain.properties import CancellationPolicy, Property
 from airbnb_core.domain.reviews import Review, rating_average
 from airbnb_core.domain.search import KM_PER_DEGREE_LATITUDE, Circle, SearchCriteria, SearchSort, SortValue, ascending
@@ -550,6 +551,39 @@ class SqlAlchemyPaymentRepository(_Repository):
             .limit(limit)
         )
         return [_payment(row) for row in self._session.scalars(query)]
+
+    def get_by_provider_id(self, provider: str, provider_payment_id: str) -> Payment | None:
+        row = self._session.scalar(
+            sa.select(PaymentRow).where(
+                PaymentRow.provider == provider, PaymentRow.provider_payment_id == provider_payment_id
+            )
+        )
+        return _payment(row) if row else None
+
+    def unsettled(self, *, updated_before: datetime, limit: int) -> list[Payment]:
+        in_flight = [PaymentStatus.PROCESSING.value, PaymentStatus.AUTHORIZED.value]
+        movable = [*in_flight, *(status.value for status in CAPTURED_STATUSES)]
+        query = (
+            sa.select(PaymentRow)
+            .where(PaymentRow.payment_status.in_(movable), PaymentRow.updated_at < updated_before)
+            .order_by(PaymentRow.payment_status.not_in(in_flight), PaymentRow.updated_at)
+            .limit(limit)
+        )
+        return [_payment(row) for row in self._session.scalars(query)]
+
+
+class SqlAlchemyProcessedWebhookEventRepository(_Repository):
+    def add(self, provider: str, event_id: str, at: datetime) -> bool:
+        # ON CONFLICT DO NOTHING rather than catching the unique violation, which would end the transaction
+        # on PostgreSQL; a concurrent insert of the same event makes this one wait for it, then skip.
+        dialect = postgresql if self._postgres else sqlite
+        inserted = self._session.execute(
+            dialect.insert(ProcessedWebhookEventRow)
+            .values(provider=provider, event_id=event_id, processed_at=at)
+            .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+            .returning(ProcessedWebhookEventRow.event_id)
+        )
+        return inserted.first() is not None
 
 
 class SqlAlchemyReviewRepository(_Repository):

@@ -16,6 +16,7 @@ from adapters.persistence.models import OutboxRow
 from adapters.persistence.repositories import (
     SqlAlchemyBookingRepository,
     SqlAlchemyPaymentRepository,
+    SqlAlchemyProcessedWebhookEventRepository,
     SqlAlchemyPropertyRepository,
     SqlAlchemyRefreshTokenRepository,
     SqlAlchemyReviewRepository,
@@ -114,6 +115,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.bookings = SqlAlchemyBookingRepository(session)
         self.payments = SqlAlchemyPaymentRepository(session)
         self.reviews = SqlAlchemyReviewRepository(session)
+        self.processed_webhook_events = SqlAlchemyProcessedWebhookEventRepository(session)
         return self
 
     def __exit__(self, exc_type: object, error: BaseException | None, traceback: object) -> None:

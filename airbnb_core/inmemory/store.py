@@ -14,7 +14,7 @@ from typing import Any
 from airbnb_core.domain.bookings import ACTIVE_STATUSES, Booking, BookingRole, BookingStatus
 from airbnb_core.domain.errors import Conflict, DatesUnavailable, EmailTaken
 from airbnb_core.domain.events import OutboxMessage
-from airbnb_core.domain.payments import Payment, PaymentStatus
+from airbnb_core.domain.payments import CAPTURED_STATUSES, Payment, PaymentStatus
 from airbnb_core.domain.properties import Property
 from airbnb_core.domain.reviews import Review, rating_average
 from airbnb_core.domain.search import SearchCriteria, SortValue, ascending, sort_value
@@ -33,6 +33,8 @@ class InMemoryStore:
     bookings: dict[uuid.UUID, Booking] = field(default_factory=dict)
     payments: dict[uuid.UUID, Payment] = field(default_factory=dict)
     reviews: dict[uuid.UUID, Review] = field(default_factory=dict)
+    # (provider, event id) → when it was applied
+    processed_webhook_events: dict[tuple[str, str], datetime] = field(default_factory=dict)
     outbox: list[OutboxMessage] = field(default_factory=list)  # oldest first
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -278,6 +280,29 @@ class InMemoryPaymentRepository:
         ]
         return held[:limit]
 
+    def get_by_provider_id(self, provider: str, provider_payment_id: str) -> Payment | None:
+        found: list[Payment] = self._t.find(provider=provider, provider_payment_id=provider_payment_id)
+        return found[0] if found else None
+
+    def unsettled(self, *, updated_before: datetime, limit: int) -> list[Payment]:
+        in_flight = (PaymentStatus.PROCESSING, PaymentStatus.AUTHORIZED)
+        movable = {*in_flight, *CAPTURED_STATUSES}
+        found = [p for p in self._t.rows.values() if p.payment_status in movable and p.updated_at < updated_before]
+        found.sort(key=lambda p: (p.payment_status not in in_flight, p.updated_at))
+        return [copy.deepcopy(p) for p in found[:limit]]
+
+
+class InMemoryProcessedWebhookEventRepository:
+    def __init__(self, table: _Table) -> None:
+        self._t = table
+
+    def add(self, provider: str, event_id: str, at: datetime) -> bool:
+        # The unit of work holds the whole store, so no other transaction can be adding the same event.
+        if (provider, event_id) in self._t.rows:
+            return False
+        self._t.rows[provider, event_id] = at  # type: ignore[index]  # keyed by event, not by a UUID
+        return True
+
 
 class InMemoryReviewRepository:
     def __init__(self, table: _Table) -> None:
@@ -343,7 +368,7 @@ def _matches(p: Property, c: SearchCriteria) -> bool:
     )
 
 
-_TABLES = ("users", "refresh_tokens", "properties", "bookings", "payments", "reviews")
+_TABLES = ("users", "refresh_tokens", "properties", "bookings", "payments", "reviews", "processed_webhook_events")
 
 
 class InMemoryUnitOfWork(UnitOfWork):
@@ -362,6 +387,9 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.bookings = InMemoryBookingRepository(self._tables["bookings"], self._tables)
         self.payments = InMemoryPaymentRepository(self._tables["payments"], self._tables)
         self.reviews = InMemoryReviewRepository(self._tables["reviews"])
+        self.processed_webhook_events = InMemoryProcessedWebhookEventRepository(
+            self._tables["processed_webhook_events"]
+        )
         return self
 
     def __exit__(self, *exc_info: object) -> None:

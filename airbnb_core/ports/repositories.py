@@ -142,6 +142,20 @@ class PaymentRepository(Protocol):
         """Authorized payments whose booking is stored as no longer active (expired, declined, cancelled):
         card holds nothing will capture, to release."""
 
+    def get_by_provider_id(self, provider: str, provider_payment_id: str) -> Payment | None:
+        """The payment the provider knows by that id (one the provider has answered for)."""
+
+    def unsettled(self, *, updated_before: datetime, limit: int) -> list[Payment]:
+        """Payments that may still move at the provider (processing, authorized, captured and not all
+        refunded), last changed before ``updated_before``, those in flight (processing, authorized) first
+        and each group least recently changed first."""
+
+
+class ProcessedWebhookEventRepository(Protocol):
+    def add(self, provider: str, event_id: str, at: datetime) -> bool:
+        """Note the provider's event as applied by this transaction; False when it already is, by another
+        transaction committed or still running (it then waits for that one to end)."""
+
 
 class ReviewRepository(Protocol):
     def add(self, review: Review) -> None:

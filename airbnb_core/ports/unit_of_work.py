@@ -14,6 +14,7 @@ from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.repositories import (
     BookingRepository,
     PaymentRepository,
+    ProcessedWebhookEventRepository,
     PropertyRepository,
     RefreshTokenRepository,
     ReviewRepository,
@@ -40,6 +41,7 @@ class UnitOfWork(abc.ABC):
     bookings: BookingRepository
     payments: PaymentRepository
     reviews: ReviewRepository
+    processed_webhook_events: ProcessedWebhookEventRepository
 
     # Set by whoever hands out units of work (``airbnb_core.services.build_services``).
     clock: Clock | None = None  # dates the outbox messages; None: the system's clock

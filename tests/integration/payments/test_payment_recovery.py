@@ -8,7 +8,8 @@ without a second charge, on PostgreSQL and on SQLite (where the sandbox needs th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,10 +20,12 @@ from adapters.payments.sandbox import payment_intents
 from adapters.persistence import SqlAlchemyUnitOfWork, create_engine, make_session_factory, upgrade
 from airbnb_core.domain.bookings import BookingStatus
 from airbnb_core.domain.errors import ServiceUnavailable
+from airbnb_core.domain.money import Money
 from airbnb_core.domain.payments import PaymentStatus
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
 from airbnb_core.inmemory import FixedClock
+from airbnb_core.ports.payments import ProviderEvent
 from airbnb_core.services import Services
 from airbnb_core.services.accounts import RegisterUser
 from airbnb_core.services.bookings import RequestBooking
@@ -110,3 +113,83 @@ def test_a_provider_that_cannot_be_reached_leaves_the_attempt_to_resume(engine: 
     assert intents(engine) == []
     assert services.payments.pay(guest, booking.id, "pm_card_visa").payment_status is PaymentStatus.SUCCEEDED
     assert intents(engine) == ["succeeded"]
+
+
+def reconciling(engine: sa.Engine, gateway: SandboxPaymentGateway, *, minutes_later: int) -> Services:
+    """The services as a scheduler runs them, ``minutes_later``."""
+    sessions = make_session_factory(engine)
+    later = FixedClock(NOW + timedelta(minutes=minutes_later))
+    return services_on(lambda: SqlAlchemyUnitOfWork(sessions), clock=later, gateway=gateway)
+
+
+def test_reconciliation_confirms_a_booking_charged_by_a_process_that_died_before_its_commit(
+    engine: sa.Engine, gateway: BreakableGateway, services: Services
+) -> None:
+    guest, booking = a_booking(services)
+    gateway.crash_after_charge = True
+    with pytest.raises(KeyboardInterrupt):
+        services.payments.pay(guest, booking.id, "pm_card_visa")
+    gateway.crash_after_charge = False
+
+    assert services.payments.reconcile() == 0  # too recent: the attempt may still be under way
+    scheduler = reconciling(engine, gateway, minutes_later=2)
+    assert scheduler.payments.reconcile() == 1
+    assert services.bookings.view(guest, booking.id).status is BookingStatus.CONFIRMED
+    assert services.payments.payment(guest, booking.id).payment_status is PaymentStatus.SUCCEEDED
+    assert intents(engine) == ["succeeded"]  # one charge
+    assert scheduler.payments.reconcile() == 0  # nothing left to repair
+
+
+def test_reconciliation_resumes_an_attempt_whose_provider_call_failed_after_our_commit(
+    engine: sa.Engine, services: Services, gateway: BreakableGateway
+) -> None:
+    guest, booking = a_booking(services)
+    unreachable = SandboxPaymentGateway(
+        create_engine("postgresql://postgres@127.0.0.1:1/none"), FixedClock(NOW), webhook_secret="x"
+    )
+    sessions = make_session_factory(engine)
+    cut_off = services_on(lambda: SqlAlchemyUnitOfWork(sessions), clock=FixedClock(NOW), gateway=unreachable)
+    with pytest.raises(ServiceUnavailable):
+        cut_off.payments.pay(guest, booking.id, "pm_card_visa")
+    assert intents(engine) == []
+
+    assert reconciling(engine, unreachable, minutes_later=2).payments.reconcile() == 0  # still away: later
+    assert services.payments.payment(guest, booking.id).payment_status is PaymentStatus.PROCESSING
+    assert reconciling(engine, gateway, minutes_later=3).payments.reconcile() == 1
+    assert services.bookings.view(guest, booking.id).status is BookingStatus.CONFIRMED
+    assert intents(engine) == ["succeeded"]
+
+
+def test_reconciliation_records_a_refund_the_provider_made_and_our_commit_missed(
+    engine: sa.Engine, gateway: BreakableGateway, services: Services
+) -> None:
+    guest, booking = a_booking(services)
+    payment = services.payments.pay(guest, booking.id, "pm_card_visa")
+    assert payment.provider_payment_id is not None
+    gateway.refund(payment.provider_payment_id, Money(5_000, "EUR"), idempotency_key="lost-refund")
+
+    assert reconciling(engine, gateway, minutes_later=2).payments.reconcile() == 1
+    recorded = services.payments.payment(guest, booking.id)
+    assert (recorded.payment_status, recorded.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 5_000)
+    assert reconciling(engine, gateway, minutes_later=3).payments.reconcile() == 0
+
+
+def test_two_concurrent_deliveries_of_one_event_apply_it_once(
+    engine: sa.Engine, gateway: BreakableGateway, services: Services
+) -> None:
+    guest, booking = a_booking(services)
+    payment = services.payments.pay(guest, booking.id, "pm_card_visa")
+    assert payment.provider_payment_id is not None
+    gateway.refund(payment.provider_payment_id, Money(4_000, "EUR"), idempotency_key="refund-by-dashboard")
+    event = ProviderEvent("evt_twice", "charge.refunded", payment.provider_payment_id, amount_refunded=4_000)
+    sessions = make_session_factory(engine)
+
+    def deliver() -> bool:
+        # Each delivery on its own services, as two server processes would receive it.
+        own = services_on(lambda: SqlAlchemyUnitOfWork(sessions), clock=FixedClock(NOW), gateway=gateway)
+        return own.payments.apply_provider_event(event)
+
+    with ThreadPoolExecutor(2) as pool:
+        applied = [future.result() for future in [pool.submit(deliver) for _ in range(2)]]
+    assert sorted(applied) == [False, True]
+    assert services.payments.payment(guest, booking.id).refunded_amount == 4_000

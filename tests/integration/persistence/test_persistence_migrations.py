@@ -35,6 +35,7 @@ TABLES = {
     # The sandbox payment provider's state; tests/integration/payments checks them against its Tables.
     "sandbox_payment_intents",
     "sandbox_refunds",
+    "sandbox_events",
 }
 
 
@@ -50,7 +51,7 @@ def test_upgrade_creates_every_table_on_an_empty_database(database_url: str) -> 
     assert current_revision(database_url) is None
     upgrade(database_url)
     assert _tables(database_url) == TABLES
-    assert current_revision(database_url) == "0005"
+    assert current_revision(database_url) == "0006"
 
 
 def test_downgrade_to_base_leaves_no_tables_and_upgrade_works_again(database_url: str) -> None:
@@ -74,7 +75,7 @@ def test_migrated_schema_matches_the_models(engine: sa.Engine) -> None:
         skipped = {"search_vector", "ix_properties_search_vector"}
 
     def is_compared(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-        if type_ == "table" and name in ("sandbox_payment_intents", "sandbox_refunds"):
+        if type_ == "table" and name in ("sandbox_payment_intents", "sandbox_refunds", "sandbox_events"):
             return False  # the payments adapter's tables, not these models'
         return not (type_ in ("index", "column") and name in skipped)
 
@@ -245,7 +246,7 @@ def test_upgrade_to_0003_refolds_stored_emails_and_the_older_account_keeps_a_sha
 
 
 CANCELLATION_COLUMNS = {"cancelled_by", "cancelled_at", "refund_amount"}
-SANDBOX_TABLES = {"sandbox_payment_intents", "sandbox_refunds"}
+SANDBOX_TABLES = {"sandbox_payment_intents", "sandbox_refunds", "sandbox_events"}
 
 
 def _set_on_booking(engine: sa.Engine, booking_id: uuid.UUID, **values: object) -> None:
@@ -284,4 +285,4 @@ def test_0004_adds_checked_cancellation_columns_to_bookings_and_downgrade_remove
     upgrade(database_url)
     columns = {column["name"] for column in sa.inspect(engine).get_columns("bookings")}
     assert columns >= CANCELLATION_COLUMNS
-    assert current_revision(database_url) == "0005"
+    assert current_revision(database_url) == "0006"

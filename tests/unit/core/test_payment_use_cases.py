@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,7 @@ from airbnb_core.inmemory import (
     ScryptPasswordHasher,
     in_memory_platform,
 )
+from airbnb_core.ports.payments import ProviderEvent
 from airbnb_core.services.accounts import RegisterUser
 from airbnb_core.services.bookings import RequestBooking
 from airbnb_core.services.listings import PropertyDraft
@@ -349,3 +351,79 @@ def test_a_guest_cancelling_while_the_provider_charges_gets_the_charge_back(
     payment = platform.services.payments.payment(guest, booking_id)
     assert (payment.payment_status, payment.refunded_amount) == (PaymentStatus.REFUNDED, TOTAL)
     assert status(platform, guest, booking_id) is BookingStatus.CANCELLED
+
+
+class DyingGateway(InMemoryPaymentGateway):
+    """The provider charges, then our process dies before recording it."""
+
+    dying = True
+
+    def create(self, *args: Any, **kwargs: Any) -> Any:
+        answer = super().create(*args, **kwargs)
+        if self.dying:
+            raise KeyboardInterrupt("the process died before its commit")
+        return answer
+
+
+def test_reconciliation_confirms_a_charge_whose_commit_never_happened(clock: FixedClock) -> None:
+    gateway = DyingGateway()
+    platform = in_memory_platform(clock=clock, gateway=gateway, hasher=ScryptPasswordHasher(n=2**8))
+    host, guest = person(platform, "hana", host=True), person(platform, "ana")
+    booking_id = booked(platform, guest, listing(platform, host, instant_book=True))
+    with pytest.raises(KeyboardInterrupt):
+        platform.services.payments.pay(guest, booking_id, "pm_card_visa")
+    gateway.dying = False
+    assert platform.services.payments.reconcile() == 0  # not a minute old: it may still be under way
+
+    clock.advance(timedelta(minutes=2))
+    assert platform.services.payments.reconcile() == 1
+    assert status(platform, guest, booking_id) is BookingStatus.CONFIRMED
+    assert len(gateway.intents) == 1  # one charge
+    assert platform.services.payments.reconcile() == 0
+
+
+def test_reconciliation_resumes_an_attempt_the_provider_never_saw(
+    platform: InMemoryPlatform, gateway: InMemoryPaymentGateway, clock: FixedClock, host: User, guest: User
+) -> None:
+    booking_id = booked(platform, guest, listing(platform, host, instant_book=True))
+    gateway.unreachable = True
+    with pytest.raises(ServiceUnavailable):
+        platform.services.payments.pay(guest, booking_id, "pm_card_chargeDeclined")
+    clock.advance(timedelta(minutes=2))
+    assert platform.services.payments.reconcile() == 0  # still unreachable: the next round tries again
+    gateway.unreachable = False
+    assert platform.services.payments.reconcile() == 1
+    # Declined: the attempt is over and the guest may try another card.
+    assert platform.services.payments.payment(guest, booking_id).payment_status is PaymentStatus.FAILED
+    assert platform.services.payments.pay(guest, booking_id, "pm_card_visa").payment_status is PaymentStatus.SUCCEEDED
+
+
+def test_a_capture_for_a_request_that_lapsed_is_given_back_by_reconciliation(
+    platform: InMemoryPlatform, gateway: InMemoryPaymentGateway, clock: FixedClock, host: User, guest: User
+) -> None:
+    booking_id = booked(platform, guest, listing(platform, host, instant_book=False))
+    payment = platform.services.payments.pay(guest, booking_id, "pm_card_visa")
+    assert payment.provider_payment_id is not None
+    gateway.capture(payment.provider_payment_id)  # an approval whose commit failed
+    clock.advance(timedelta(days=2))  # and the request ran out meanwhile
+    assert platform.services.payments.reconcile() == 1
+    recorded = platform.services.payments.payment(guest, booking_id)
+    assert (recorded.payment_status, recorded.refunded_amount) == (PaymentStatus.REFUNDED, TOTAL)
+    assert gateway.status(payment.provider_payment_id) == ("succeeded", TOTAL)
+
+
+def test_provider_events_apply_once_and_late_ones_change_nothing(
+    platform: InMemoryPlatform, gateway: InMemoryPaymentGateway, host: User, guest: User
+) -> None:
+    booking_id = booked(platform, guest, listing(platform, host, instant_book=False))
+    intent = platform.services.payments.pay(guest, booking_id, "pm_card_visa").provider_payment_id
+    assert intent is not None
+    gateway.void(intent)
+    canceled = ProviderEvent("evt_1", "payment_intent.canceled", intent)
+    assert platform.services.payments.apply_provider_event(canceled) is True
+    assert platform.services.payments.apply_provider_event(canceled) is False
+    late = ProviderEvent("evt_2", "payment_intent.succeeded", intent)
+    assert platform.services.payments.apply_provider_event(late) is False
+    unknown = ProviderEvent("evt_3", "charge.refunded", "pi_unknown", amount_refunded=100)
+    assert platform.services.payments.apply_provider_event(unknown) is False
+    assert platform.services.payments.payment(guest, booking_id).payment_status is PaymentStatus.VOIDED
