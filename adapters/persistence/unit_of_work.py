@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.persistence.models import OutboxRow
 from adapters.persistence.repositories import (
     SqlAlchemyBookingRepository,
+    SqlAlchemyOutboxRepository,
     SqlAlchemyPaymentRepository,
     SqlAlchemyPropertyRepository,
     SqlAlchemyRefreshTokenRepository,
@@ -114,6 +115,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.bookings = SqlAlchemyBookingRepository(session)
         self.payments = SqlAlchemyPaymentRepository(session)
         self.reviews = SqlAlchemyReviewRepository(session)
+        self.outbox = SqlAlchemyOutboxRepository(session)
         return self
 
     def __exit__(self, exc_type: object, error: BaseException | None, traceback: object) -> None:

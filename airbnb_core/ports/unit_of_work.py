@@ -13,6 +13,7 @@ from airbnb_core.domain.events import Event, OutboxMessage
 from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.repositories import (
     BookingRepository,
+    OutboxRepository,
     PaymentRepository,
     PropertyRepository,
     RefreshTokenRepository,
@@ -40,6 +41,7 @@ class UnitOfWork(abc.ABC):
     bookings: BookingRepository
     payments: PaymentRepository
     reviews: ReviewRepository
+    outbox: OutboxRepository
 
     # Set by whoever hands out units of work (``airbnb_core.services.build_services``).
     clock: Clock | None = None  # dates the outbox messages; None: the system's clock
