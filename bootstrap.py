@@ -30,6 +30,9 @@ from adapters.cache import (
 )
 from adapters.graphql import build_graphql_router
 from adapters.http.app import HttpDependencies, HttpSettings, create_app
+from adapters.jobs import RedisDeliveryLog, RqJobQueue
+from adapters.notifications import LoggingNotifier, SmtpNotifier, SmtpServer
+from adapters.notifications.email import DEFAULT_EMAIL_FROM
 from adapters.payments import ProviderContext, known_providers, load_provider
 from adapters.payments.sandbox import SandboxPaymentGateway
 from adapters.persistence import (
@@ -42,7 +45,7 @@ from adapters.persistence import (
 )
 from adapters.security import Argon2PasswordHasher, JwtTokenService
 from airbnb_core.domain.bookings import BookingTerms
-from airbnb_core.inmemory import InMemoryRateLimiter, SystemClock
+from airbnb_core.inmemory import InlineJobQueue, InMemoryDeliveryLog, InMemoryRateLimiter, SystemClock
 from airbnb_core.ports.rate_limit import RateLimiter
 from airbnb_core.services import build_services
 
@@ -80,6 +83,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # unset: no proxy's X-Forwarded-* headers are believed
     ephemeral_jwt_secret: bool = False
     password_hash_concurrency: int | None = None  # None: the CPUs this process may use
+    smtp_url: str | None = None  # None: notifications go to the log
+    email_from: str = DEFAULT_EMAIL_FROM
 
     @property
     def production(self) -> bool:
@@ -145,7 +150,16 @@ class Settings:
             password_hash_concurrency=number("PASSWORD_HASH_CONCURRENCY", 1)
             if text("PASSWORD_HASH_CONCURRENCY")
             else None,
+            smtp_url=text("SMTP_URL"),
+            email_from=text("EMAIL_FROM") or DEFAULT_EMAIL_FROM,
         )
+        if settings.smtp_url is not None:
+            try:
+                SmtpServer.from_url(settings.smtp_url)
+            except ValueError as exc:
+                raise ConfigurationError(f"AIRBNB_SMTP_URL: {exc}") from None
+        if "@" not in settings.email_from:
+            raise ConfigurationError("AIRBNB_EMAIL_FROM must hold an address, such as Name <no-reply@example.com>")
         if settings.env not in ("development", "production", "test"):
             raise ConfigurationError("AIRBNB_ENV must be development, test or production")
         if settings.production and len(settings.jwt_secret) < 32:
@@ -238,6 +252,26 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(RedisResponseCache, redis_client, async_redis_client, breaker=redis_breaker),
     )
 
+    # Without Redis, notification jobs run inline after the commit that asked for them (build_container
+    # binds them) and the notifier is the log unless AIRBNB_SMTP_URL names a mail server.
+    job_queue = providers.Selector(
+        config.shared_state,
+        memory=providers.Singleton(InlineJobQueue),
+        redis=providers.Singleton(RqJobQueue, redis_client),
+    )
+    delivery_log = providers.Selector(
+        config.shared_state,
+        memory=providers.Singleton(InMemoryDeliveryLog),
+        redis=providers.Singleton(RedisDeliveryLog, redis_client),
+    )
+    notifier = providers.Selector(
+        config.notifier,
+        log=providers.Singleton(LoggingNotifier),
+        smtp=providers.Singleton(
+            SmtpNotifier, providers.Callable(SmtpServer.from_url, config.smtp_url), config.email_from
+        ),
+    )
+
     booking_terms = providers.Singleton(
         BookingTerms,
         hold=providers.Callable(timedelta, minutes=config.booking_hold_minutes),
@@ -252,6 +286,9 @@ class Container(containers.DeclarativeContainer):
         tokens=token_service,
         terms=booking_terms,
         gateway=payment_gateway,
+        jobs=job_queue,
+        notifier=notifier,
+        delivery_log=delivery_log,
         cache=cache,
         limiter=rate_limiter,
         attempts_per_minute=config.login_rate_limit,
@@ -262,7 +299,11 @@ def build_container(settings: Settings) -> Container:
     container = Container()
     values = dataclasses.asdict(settings)
     values["shared_state"] = "redis" if settings.redis_url else "memory"
+    values["notifier"] = "smtp" if settings.smtp_url else "log"
     container.config.from_dict(values)
+    jobs = container.job_queue()
+    if isinstance(jobs, InlineJobQueue):
+        jobs.bind(lambda name, args: container.services().notifications.run_job(name, args))
     return container
 
 
@@ -279,8 +320,8 @@ def deliver_sandbox_webhooks(container: Container) -> int:
 class PeriodicJob:
     """Runs a use case every ``interval`` seconds on a worker thread while the server runs.
 
-    Lapsed holds already read as expired everywhere; this stores it (and tells the outbox) without
-    waiting for an external scheduler. Every server process runs it: the use case locks the rows it
+    Lapsed holds already read as expired everywhere; this stores it (and tells the outbox) where no
+    worker runs (the embedded defaults). Every server process runs it: the use case locks the rows it
     changes, so two sweeps never expire one booking twice.
     """
 
@@ -318,7 +359,17 @@ def build_app(settings: Settings | None = None, container: Container | None = No
         readiness["redis"] = lambda: _ping_redis(redis_client)
         shutdown += [redis_client.close, async_redis_client.aclose]
     limiter: RateLimiter = container.rate_limiter()
-    sweep = PeriodicJob(services.bookings.expire_lapsed, settings.expiry_sweep_seconds)
+    # With Redis, `airbnb worker` keeps the one schedule of periodic work (entrypoints/worker.py); the
+    # embedded defaults have no worker, so each server process sweeps lapsed holds and relays what the
+    # inline relays left (a failed send) itself.
+    sweeps = (
+        []
+        if settings.redis_url
+        else [
+            PeriodicJob(services.bookings.expire_lapsed, settings.expiry_sweep_seconds),
+            PeriodicJob(services.notifications.relay, settings.expiry_sweep_seconds),
+        ]
+    )
 
     async def count_api_hit(client: str) -> int | None:
         if isinstance(limiter, RedisRateLimiter):
@@ -336,8 +387,8 @@ def build_app(settings: Settings | None = None, container: Container | None = No
                 lambda: services, graphiql=not settings.production, introspection=settings.graphql_introspection
             )
         ],
-        on_startup=[_tune_worker, sweep.start],
-        on_shutdown=[sweep.stop, *shutdown],
+        on_startup=[_tune_worker, *(sweep.start for sweep in sweeps)],
+        on_shutdown=[*(sweep.stop for sweep in sweeps), *shutdown],
     )
     return create_app(
         deps,

@@ -105,6 +105,37 @@ def seed(args: argparse.Namespace) -> None:
     print(f"seeded {counts} in {time.perf_counter() - started:.1f} s")
 
 
+def worker(args: argparse.Namespace) -> None:
+    from entrypoints import worker as rq_worker
+
+    try:
+        rq_worker.run(_settings(), burst=args.burst)
+    except bootstrap.ConfigurationError as exc:
+        sys.exit(f"configuration error: {exc}")
+
+
+def jobs_failed(_: argparse.Namespace) -> None:
+    from entrypoints import worker as rq_worker
+
+    try:
+        failed = rq_worker.failed_jobs(_settings())
+    except bootstrap.ConfigurationError as exc:
+        sys.exit(f"configuration error: {exc}")
+    for job in failed:
+        print(rq_worker.describe_failure(job))
+    print(f"{len(failed)} failed job(s)", file=sys.stderr)
+
+
+def jobs_retry(args: argparse.Namespace) -> None:
+    from entrypoints import worker as rq_worker
+
+    try:
+        count = rq_worker.retry_failed(_settings(), args.job_ids)
+    except bootstrap.ConfigurationError as exc:
+        sys.exit(f"configuration error: {exc}")
+    print(f"requeued {count} job(s)")
+
+
 def openapi(_: argparse.Namespace) -> None:
     app = bootstrap.build_app(_settings())
     print(json.dumps(app.openapi_schema.to_schema(), indent=2))
@@ -149,6 +180,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--bookings", type=int, default=20_000)
     p.add_argument("--reviews", type=int, default=8_000, help="at most one per confirmed past booking")
     p.set_defaults(run=seed)
+
+    p = commands.add_parser("worker", help="run an RQ worker: notification jobs and the periodic work (needs Redis)")
+    p.add_argument("--burst", action="store_true", help="stop once the queue is empty")
+    p.set_defaults(run=worker)
+
+    p = commands.add_parser("jobs", help="look at and retry the jobs that failed")
+    job_commands = p.add_subparsers(dest="jobs_command", required=True)
+    job_commands.add_parser("failed", help="list the failed jobs: id, when, function, error").set_defaults(
+        run=jobs_failed
+    )
+    p = job_commands.add_parser("retry", help="requeue failed jobs (all of them unless ids are given)")
+    p.add_argument("job_ids", nargs="*")
+    p.set_defaults(run=jobs_retry)
 
     commands.add_parser("openapi", help="print the OpenAPI document").set_defaults(run=openapi)
     commands.add_parser("graphql-schema", help="print the GraphQL schema (SDL)").set_defaults(run=graphql_schema)

@@ -19,6 +19,7 @@ from adapters.persistence.models import (
     SEARCH_VECTOR,
     Base,
     BookingRow,
+    OutboxRow,
     PaymentRow,
     ProcessedWebhookEventRow,
     PropertyRow,
@@ -28,6 +29,7 @@ from adapters.persistence.models import (
 )
 from airbnb_core.domain.bookings import ACTIVE_STATUSES, Booking, BookingRole, BookingStatus, CancelledBy
 from airbnb_core.domain.errors import DatesUnavailable
+from airbnb_core.domain.events import OutboxMessage
 from airbnb_core.domain.payments import CAPTURED_STATUSES, Payment, PaymentStatus
 from airbnb_core.domain.properties import CancellationPolicy, Property
 from airbnb_core.domain.reviews import Review, rating_average
@@ -637,3 +639,26 @@ class SqlAlchemyReviewRepository(_Repository):
         for row in self._session.execute(query):
             recent.setdefault(row.property_id, []).append(_review(row))
         return recent
+
+
+class SqlAlchemyOutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def claim_unprocessed(self, limit: int) -> list[OutboxMessage]:
+        # SKIP LOCKED lets several relays work side by side, each on rows no other has locked; SQLite,
+        # which has one writer at a time, ignores the clause.
+        rows = self._session.scalars(
+            sa.select(OutboxRow)
+            .where(OutboxRow.processed_at.is_(None))
+            .order_by(OutboxRow.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [OutboxMessage(r.id, r.topic, dict(r.payload), r.created_at, r.processed_at) for r in rows]
+
+    def mark_processed(self, message_ids: Collection[uuid.UUID], at: datetime) -> None:
+        if message_ids:
+            self._session.execute(
+                sa.update(OutboxRow).where(OutboxRow.id.in_(list(message_ids))).values(processed_at=at)
+            )

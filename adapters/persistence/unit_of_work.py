@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.persistence.models import OutboxRow
 from adapters.persistence.repositories import (
     SqlAlchemyBookingRepository,
+    SqlAlchemyOutboxRepository,
     SqlAlchemyPaymentRepository,
     SqlAlchemyProcessedWebhookEventRepository,
     SqlAlchemyPropertyRepository,
@@ -116,6 +117,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.payments = SqlAlchemyPaymentRepository(session)
         self.reviews = SqlAlchemyReviewRepository(session)
         self.processed_webhook_events = SqlAlchemyProcessedWebhookEventRepository(session)
+        self.outbox = SqlAlchemyOutboxRepository(session)
         return self
 
     def __exit__(self, exc_type: object, error: BaseException | None, traceback: object) -> None:

@@ -7,7 +7,8 @@ unit of work), sized for one process and modest data, not for production traffic
 
 from airbnb_core.inmemory.clock import FixedClock, SystemClock
 from airbnb_core.inmemory.idempotency import InMemoryIdempotencyStore
-from airbnb_core.inmemory.notifications import RecordingNotifier
+from airbnb_core.inmemory.jobs import InlineJobQueue
+from airbnb_core.inmemory.notifications import InMemoryDeliveryLog, RecordingNotifier
 from airbnb_core.inmemory.payments import InMemoryPaymentGateway
 from airbnb_core.inmemory.platform import InMemoryPlatform, in_memory_platform
 from airbnb_core.inmemory.rate_limit import InMemoryRateLimiter
@@ -17,12 +18,14 @@ from airbnb_core.inmemory.store import InMemoryStore, InMemoryUnitOfWork
 __all__ = [
     "FixedClock",
     "HmacTokenService",
+    "InMemoryDeliveryLog",
     "InMemoryIdempotencyStore",
     "InMemoryPaymentGateway",
     "InMemoryPlatform",
     "InMemoryRateLimiter",
     "InMemoryStore",
     "InMemoryUnitOfWork",
+    "InlineJobQueue",
     "RecordingNotifier",
     "ScryptPasswordHasher",
     "SystemClock",

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from airbnb_core.domain.bookings import BookingTerms
 from airbnb_core.inmemory.clock import SystemClock
-from airbnb_core.inmemory.notifications import RecordingNotifier
+from airbnb_core.inmemory.jobs import InlineJobQueue
+from airbnb_core.inmemory.notifications import InMemoryDeliveryLog, RecordingNotifier
 from airbnb_core.inmemory.payments import InMemoryPaymentGateway
 from airbnb_core.inmemory.security import HmacTokenService, ScryptPasswordHasher
 from airbnb_core.inmemory.store import InMemoryStore, InMemoryUnitOfWork
@@ -48,12 +49,15 @@ def in_memory_platform(
 ) -> InMemoryPlatform:
     """The platform on the given ports, in-memory ones for those not given.
 
-    Nothing is cached and no attempt is limited unless a cache or a limiter is given.
+    Nothing is cached and no attempt is limited unless a cache or a limiter is given. Notification jobs run
+    inline, right after the commit that asked for them, and ``notifier`` keeps what they send.
     """
     store = store if store is not None else InMemoryStore()
     clock = clock or SystemClock()
     terms = terms or BookingTerms()
     gateway = gateway or InMemoryPaymentGateway()
+    notifier = notifier or RecordingNotifier()
+    jobs = InlineJobQueue()
     services = build_services(
         lambda: InMemoryUnitOfWork(store),
         clock=clock,
@@ -61,8 +65,12 @@ def in_memory_platform(
         tokens=tokens or HmacTokenService(secrets.token_bytes(32)),
         terms=terms,
         gateway=gateway,
+        jobs=jobs,
+        notifier=notifier,
+        delivery_log=InMemoryDeliveryLog(),
         cache=cache,
         limiter=limiter,
         attempts_per_minute=attempts_per_minute,
     )
-    return InMemoryPlatform(store, clock, notifier or RecordingNotifier(), gateway, cache, terms, services)
+    jobs.bind(services.notifications.run_job)
+    return InMemoryPlatform(store, clock, notifier, gateway, cache, terms, services)

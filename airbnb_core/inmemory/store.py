@@ -368,6 +368,20 @@ def _matches(p: Property, c: SearchCriteria) -> bool:
     )
 
 
+class InMemoryOutboxRepository:
+    """Marks are staged until the unit of work commits; the store's lock already serializes relays."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self.processed: dict[uuid.UUID, datetime] = {}
+
+    def claim_unprocessed(self, limit: int) -> list[OutboxMessage]:
+        return [m for m in self._store.outbox if m.processed_at is None and m.id not in self.processed][:limit]
+
+    def mark_processed(self, message_ids: Collection[uuid.UUID], at: datetime) -> None:
+        self.processed.update(dict.fromkeys(message_ids, at))
+
+
 _TABLES = ("users", "refresh_tokens", "properties", "bookings", "payments", "reviews", "processed_webhook_events")
 
 
@@ -390,6 +404,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.processed_webhook_events = InMemoryProcessedWebhookEventRepository(
             self._tables["processed_webhook_events"]
         )
+        self.outbox = self._outbox = InMemoryOutboxRepository(self._store)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -403,9 +418,15 @@ class InMemoryUnitOfWork(UnitOfWork):
         for name, table in self._tables.items():
             setattr(self._store, name, table.rows)
             table.rows = dict(table.rows)
-        self._store.outbox = [*self._store.outbox, *outbox]
+        processed = self._outbox.processed
+        self._store.outbox = [
+            *(replace(m, processed_at=processed[m.id]) if m.id in processed else m for m in self._store.outbox),
+            *outbox,
+        ]
+        processed.clear()
 
     def _rollback(self) -> None:
+        self._outbox.processed.clear()
         self._tables = {name: _Table(getattr(self._store, name)) for name in _TABLES}
 
     def _check_constraints(self) -> None:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from airbnb_core.domain.bookings import Booking, BookingRole, BookingStatus
+from airbnb_core.domain.events import OutboxMessage
 from airbnb_core.domain.payments import Payment
 from airbnb_core.domain.properties import Property
 from airbnb_core.domain.reviews import Review
@@ -176,3 +177,11 @@ class ReviewRepository(Protocol):
 
     def recent_for_properties(self, property_ids: Collection[uuid.UUID], limit: int) -> dict[uuid.UUID, list[Review]]:
         """The ``limit`` newest reviews of each property, in one round trip."""
+
+
+class OutboxRepository(Protocol):
+    def claim_unprocessed(self, limit: int) -> list[OutboxMessage]:
+        """The oldest unprocessed messages, locked for this transaction; rows another transaction holds are
+        skipped, so concurrent relays never take the same message."""
+
+    def mark_processed(self, message_ids: Collection[uuid.UUID], at: datetime) -> None: ...

@@ -13,6 +13,7 @@ from airbnb_core.domain.events import Event, OutboxMessage
 from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.repositories import (
     BookingRepository,
+    OutboxRepository,
     PaymentRepository,
     ProcessedWebhookEventRepository,
     PropertyRepository,
@@ -42,6 +43,7 @@ class UnitOfWork(abc.ABC):
     payments: PaymentRepository
     reviews: ReviewRepository
     processed_webhook_events: ProcessedWebhookEventRepository
+    outbox: OutboxRepository
 
     # Set by whoever hands out units of work (``airbnb_core.services.build_services``).
     clock: Clock | None = None  # dates the outbox messages; None: the system's clock

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from airbnb_core.domain.bookings import BookingTerms
 from airbnb_core.ports.cache import NO_CACHE, CacheInvalidator
 from airbnb_core.ports.clock import Clock
+from airbnb_core.ports.jobs import NO_JOBS, JobQueue
+from airbnb_core.ports.notifications import UNNOTIFIED, DeliveryLog, Notifier
 from airbnb_core.ports.payments import PaymentGateway
 from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
 from airbnb_core.ports.security import PasswordHasher, TokenService
@@ -16,6 +18,7 @@ from airbnb_core.services.accounts import Accounts
 from airbnb_core.services.bookings import Bookings
 from airbnb_core.services.handlers import after_commit_handlers
 from airbnb_core.services.listings import Listings
+from airbnb_core.services.notifications import Notifications
 from airbnb_core.services.payments import Payments
 from airbnb_core.services.reviews import Reviews
 
@@ -27,6 +30,7 @@ class Services:
     bookings: Bookings
     payments: Payments
     reviews: Reviews
+    notifications: Notifications
 
 
 def build_services(
@@ -37,6 +41,9 @@ def build_services(
     tokens: TokenService,
     terms: BookingTerms,
     gateway: PaymentGateway,
+    jobs: JobQueue = NO_JOBS,
+    notifier: Notifier = UNNOTIFIED,
+    delivery_log: DeliveryLog = UNNOTIFIED,
     cache: CacheInvalidator = NO_CACHE,
     limiter: RateLimiter = UNLIMITED,
     attempts_per_minute: int = 10,
@@ -45,12 +52,13 @@ def build_services(
 
     Their units of work date outbox messages by ``clock`` and, after each commit, run the handlers of
     ``services.handlers`` (which forget the cached answers the change made stale). ``terms`` are the
-    booking use cases' hold, request window and service fee; ``gateway`` the payment provider.
+    booking use cases' hold, request window and service fee; ``gateway`` the payment provider; ``jobs``
+    runs the notification jobs (relay, send), which ``notifier`` delivers and ``delivery_log`` keeps once.
 
     ``bootstrap.py`` calls it with the production adapters, ``in_memory_platform`` with in-memory ones,
     and tests with whatever they put under test.
     """
-    handlers = after_commit_handlers(cache=cache)
+    handlers = after_commit_handlers(cache=cache, jobs=jobs)
 
     def unit_of_work() -> UnitOfWork:
         opened = uow()
@@ -65,7 +73,8 @@ def build_services(
         bookings=Bookings(unit_of_work, clock, gateway, terms),
         payments=Payments(unit_of_work, clock, gateway, terms),
         reviews=Reviews(unit_of_work, clock),
+        notifications=Notifications(unit_of_work, clock, jobs, notifier, delivery_log),
     )
 
 
-__all__ = ["Accounts", "Bookings", "Listings", "Payments", "Reviews", "Services", "build_services"]
+__all__ = ["Accounts", "Bookings", "Listings", "Notifications", "Payments", "Reviews", "Services", "build_services"]
