@@ -360,14 +360,16 @@ def build_app(settings: Settings | None = None, container: Container | None = No
         shutdown += [redis_client.close, async_redis_client.aclose]
     limiter: RateLimiter = container.rate_limiter()
     # With Redis, `airbnb worker` keeps the one schedule of periodic work (entrypoints/worker.py); the
-    # embedded defaults have no worker, so each server process sweeps lapsed holds and relays what the
-    # inline relays left (a failed send) itself.
+    # embedded defaults have no worker, so each server process sweeps lapsed holds, relays what the
+    # inline relays left (a failed send), reconciles payments and posts the sandbox's webhooks itself.
     sweeps = (
         []
         if settings.redis_url
         else [
             PeriodicJob(services.bookings.expire_lapsed, settings.expiry_sweep_seconds),
             PeriodicJob(services.notifications.relay, settings.expiry_sweep_seconds),
+            PeriodicJob(services.payments.reconcile, settings.expiry_sweep_seconds),
+            PeriodicJob(lambda: deliver_sandbox_webhooks(container), settings.expiry_sweep_seconds),
         ]
     )
 

@@ -14,10 +14,14 @@ from airbnb_core.services import Services
 
 
 @functools.cache
-def services() -> Services:
+def container() -> bootstrap.Container:
     # A forked work horse inherits this once the worker has built it (entrypoints.worker), so the engine
     # and clients are made once per worker process rather than once per job.
-    return bootstrap.build_container(bootstrap.Settings.from_env()).services()
+    return bootstrap.build_container(bootstrap.Settings.from_env())
+
+
+def services() -> Services:
+    return container().services()
 
 
 def relay_outbox(args: str = "{}") -> int:
@@ -30,3 +34,13 @@ def send_notification(args: str) -> None:
 
 def expire_lapsed_bookings() -> int:
     return services().bookings.expire_lapsed()
+
+
+def reconcile_payments() -> int:
+    """Repair payments whose provider and records disagree (a crash between the two, a lost webhook)."""
+    return services().payments.reconcile()
+
+
+def deliver_sandbox_webhooks() -> int:
+    """Post the sandbox provider's events to ``AIRBNB_SANDBOX_WEBHOOK_URL`` (nothing without one)."""
+    return bootstrap.deliver_sandbox_webhooks(container())

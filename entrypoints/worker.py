@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 # A periodic relay is the safety net for relays the after-commit trigger could not enqueue (Redis was
 # briefly down) or that it left to a relay already running.
 RELAY_SAFETY_NET_SECONDS = 10
+# Reconciliation looks at payments left unsettled for a minute (Payments.reconcile), so once a minute.
+RECONCILE_SECONDS = 60
+SANDBOX_WEBHOOK_SECONDS = 5
 JOB_MONITORING_SECONDS = 2
 HEARTBEAT_GRACE_SECONDS = 3
 MAINTENANCE_SECONDS = 3
@@ -47,6 +50,8 @@ def periodic_jobs(settings: bootstrap.Settings) -> dict[str, int]:
     return {
         "expire_lapsed_bookings": settings.expiry_sweep_seconds,
         "relay_outbox": RELAY_SAFETY_NET_SECONDS,
+        "reconcile_payments": RECONCILE_SECONDS,
+        "deliver_sandbox_webhooks": SANDBOX_WEBHOOK_SECONDS,
     }
 
 
