@@ -12,7 +12,7 @@ import pytest
 
 from adapters.payments.stripe import StripePaymentGateway
 from airbnb_core.ports.payments import IntentStatus, ProviderIntent
-from tests.support.localstripe import API_KEY, running_localstripe
+from tests.support.localstripe import API_KEY
 from tests.support.members import Member, member
 from tests.support.stack import LiveServer, live_server, production_like_settings
 
@@ -25,19 +25,18 @@ TOTAL = 3 * 10_000 + 2_000 + 3_200  # three nights, cleaning, 10% service fee
 
 
 @pytest.fixture(scope="module")
-def server(make_postgres_database: Callable[[], str]) -> Iterator[LiveServer]:
-    with running_localstripe() as stripe_url:
-        settings = production_like_settings(
-            make_postgres_database(),
-            None,
-            login_rate_limit=100_000,
-            api_rate_limit=100_000,
-            payment_provider="stripe",
-            stripe_api_key=API_KEY,
-            stripe_api_base=stripe_url,
-        )
-        with live_server(settings) as running:
-            yield running
+def server(make_postgres_database: Callable[[], str], localstripe_url: str) -> Iterator[LiveServer]:
+    settings = production_like_settings(
+        make_postgres_database(),
+        None,
+        login_rate_limit=100_000,
+        api_rate_limit=100_000,
+        payment_provider="stripe",
+        stripe_api_key=API_KEY,
+        stripe_api_base=localstripe_url,
+    )
+    with live_server(settings) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +123,26 @@ def test_a_declined_card_on_stripe_answers_402_and_another_card_pays(api: httpx.
     unknown = pay(api, guest, booking_id, "pm_card_unknown")
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "payment_method"
     assert pay(api, guest, booking_id).status_code == 201
+
+
+def test_graphql_tells_a_declined_card_on_stripe_as_on_the_sandbox(
+    server: LiveServer, api: httpx.Client, host: Member
+) -> None:
+    guest, place = member(api), listing(api, host, instant_book=True)
+    booking_id = booking(api, guest, place)
+    pay_booking = (
+        "mutation($id: ID!, $pm: String!) { payBooking(bookingId: $id, paymentMethod: $pm) { paymentStatus } }"
+    )
+    declined = httpx.post(
+        server.url + "/graphql",
+        json={"query": pay_booking, "variables": {"id": booking_id, "pm": "pm_card_chargeCustomerFail"}},
+        headers=guest,
+    ).json()
+    [error] = declined["errors"]
+    assert (error["extensions"]["code"], error["extensions"]["reason"]) == ("PAYMENT_DECLINED", "card_declined")
+    paid = httpx.post(
+        server.url + "/graphql",
+        json={"query": pay_booking, "variables": {"id": booking_id, "pm": "pm_card_visa"}},
+        headers=guest,
+    ).json()
+    assert paid["data"]["payBooking"]["paymentStatus"] == "SUCCEEDED", paid
