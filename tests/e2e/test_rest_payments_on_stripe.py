@@ -3,12 +3,14 @@ gateway, which talks HTTP to localstripe; what the API reports is checked agains
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from adapters.payments.stripe import StripePaymentGateway
 from airbnb_core.ports.payments import IntentStatus, ProviderIntent
@@ -22,6 +24,7 @@ LISTING = {
     "cancellation_policy": "moderate",
 }  # fmt: skip
 TOTAL = 3 * 10_000 + 2_000 + 3_200  # three nights, cleaning, 10% service fee
+WEBHOOK_SECRET = "whsec_e2e_stripe"
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +37,7 @@ def server(make_postgres_database: Callable[[], str], localstripe_url: str) -> I
         payment_provider="stripe",
         stripe_api_key=API_KEY,
         stripe_api_base=localstripe_url,
+        stripe_webhook_secret=WEBHOOK_SECRET,
     )
     with live_server(settings) as running:
         yield running
@@ -146,3 +150,36 @@ def test_graphql_tells_a_declined_card_on_stripe_as_on_the_sandbox(
         headers=guest,
     ).json()
     assert paid["data"]["payBooking"]["paymentStatus"] == "SUCCEEDED", paid
+
+
+def test_the_webhooks_stripe_sends_are_verified_and_applied_once(
+    server: LiveServer, api: httpx.Client, host: Member, localstripe_url: str
+) -> None:
+    """localstripe posts its signed ``payment_intent.succeeded`` to our endpoint, as Stripe would."""
+    endpoint = server.url + "/api/v1/payments/webhooks/stripe"
+    httpx.post(
+        f"{localstripe_url}/_config/webhooks/e2e-server",
+        data={"url": endpoint, "secret": WEBHOOK_SECRET, "events[]": "payment_intent.succeeded"},
+    ).raise_for_status()
+    guest, place = member(api), listing(api, host, instant_book=True)
+    paid = pay(api, guest, booking(api, guest, place)).json()
+
+    def events_received() -> list[str]:
+        with server.container.engine().connect() as connection:
+            return list(
+                connection.scalars(sa.text("SELECT event_id FROM processed_webhook_events WHERE provider = 'stripe'"))
+            )
+
+    deadline = time.monotonic() + 15
+    while not events_received() and time.monotonic() < deadline:
+        time.sleep(0.2)  # localstripe waits a moment before it posts
+    assert events_received(), "localstripe's webhook never reached the server"
+    # The synchronous path had already confirmed the booking: the event was recorded and changed nothing.
+    assert api.get(f"/bookings/{paid['booking_id']}/payment", headers=guest).json() == paid
+
+    forged = httpx.post(
+        endpoint,
+        content=b'{"id": "evt_forged", "type": "payment_intent.canceled", "data": {"object": {"id": "x"}}}',
+        headers={"Stripe-Signature": "t=1,v1=00", "Content-Type": "application/json"},
+    )
+    assert (forged.status_code, forged.json()["code"]) == (400, "bad_signature")
