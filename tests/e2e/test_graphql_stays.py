@@ -1,5 +1,6 @@
-"""The whole stay through GraphQL on a real server, on both databases, with the sandbox provider: book, pay,
-approve or decline, cancel with a refund, review after the stay; declined cards and who may do what."""
+"""The whole stay through GraphQL on a real server, on both databases with the sandbox provider and on
+Stripe (localstripe): book, pay, approve or decline, cancel with a refund, review after the stay; declined
+cards and who may do what. Only the server's configuration differs between the providers."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import httpx
 import pytest
 
 from airbnb_core.inmemory import FixedClock
+from tests.support.localstripe import API_KEY as LOCALSTRIPE_API_KEY
+from tests.support.localstripe import payment_methods_of
 from tests.support.stack import LiveServer, served_on
 
 # The servers' clock: moved forward only (the request limiter's state would otherwise lie in the future),
@@ -44,14 +47,28 @@ REVIEW = (
 )
 
 
-@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+@pytest.fixture(scope="module", params=[("postgresql", "sandbox"), ("sqlite", "sandbox"), ("postgresql", "stripe")])
 def server(
     request: pytest.FixtureRequest,
     make_postgres_database: Callable[[], str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
-    with served_on(request.param, make_postgres_database, tmp_path_factory.mktemp("gql"), clock=CLOCK) as running:
+    dialect, provider = request.param
+    on_stripe: dict[str, Any] = {}
+    if provider == "stripe":
+        stripe_url = request.getfixturevalue("localstripe_url")
+        on_stripe = {"payment_provider": "stripe", "stripe_api_key": LOCALSTRIPE_API_KEY, "stripe_api_base": stripe_url}
+    directory = tmp_path_factory.mktemp("gql")
+    with served_on(dialect, make_postgres_database, directory, clock=CLOCK, **on_stripe) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def card(server: LiveServer) -> Callable[[str], str]:
+    """Stripe's test payment method ids as the server's provider knows them (localstripe lacks most)."""
+    if server.settings.payment_provider == "stripe":
+        return payment_methods_of(str(server.settings.stripe_api_base))
+    return lambda stripe_test_method: stripe_test_method
 
 
 @pytest.fixture(scope="module")
@@ -114,21 +131,23 @@ def booking(guest: Member, place: str, *, in_days: int) -> str:
     return str(data(created, "createBooking")["id"])
 
 
-def test_a_whole_stay_through_graphql_pay_approve_decline_cancel_and_review(client: httpx.Client) -> None:
+def test_a_whole_stay_through_graphql_pay_approve_decline_cancel_and_review(
+    server: LiveServer, client: httpx.Client, card: Callable[[str], str]
+) -> None:
     host, guest = Member(client, "Hana", host=True), Member(client, "Ana")
     instant, on_request = listing(host, instant_book=True), listing(host, instant_book=False)
 
     # Instant book: paying captures and confirms.
     stay = booking(guest, instant, in_days=30)
-    paid = data(guest(PAY, b=stay, m="pm_card_visa"), "payBooking")
+    paid = data(guest(PAY, b=stay, m=card("pm_card_visa")), "payBooking")
     assert (paid["bookingId"], paid["amount"], paid["provider"], paid["paymentStatus"]) == (
-        stay, TOTAL, "sandbox", "SUCCEEDED",
+        stay, TOTAL, server.settings.payment_provider, "SUCCEEDED",
     )  # fmt: skip
     assert data(host(BOOKING, id=stay), "booking")["status"] == "CONFIRMED"
 
     # Request to book: paying authorizes; the host approves; the guest cancels 30 days ahead: all back.
     approved_id = booking(guest, on_request, in_days=30)
-    assert data(guest(PAY, b=approved_id, m="pm_card_visa"), "payBooking")["paymentStatus"] == "AUTHORIZED"
+    assert data(guest(PAY, b=approved_id, m=card("pm_card_visa")), "payBooking")["paymentStatus"] == "AUTHORIZED"
     requested = data(host(BOOKING, id=approved_id), "booking")
     assert (requested["status"], requested["actions"]) == ("REQUESTED", ["CANCEL", "APPROVE", "DECLINE"])
     assert error_of(guest(APPROVE, id=approved_id))["code"] == "FORBIDDEN"
@@ -140,7 +159,7 @@ def test_a_whole_stay_through_graphql_pay_approve_decline_cancel_and_review(clie
 
     # Request to book declined: the authorization is released.
     declined_id = booking(guest, on_request, in_days=40)
-    data(guest(PAY, b=declined_id, m="pm_card_visa"), "payBooking")
+    data(guest(PAY, b=declined_id, m=card("pm_card_visa")), "payBooking")
     declined = data(host(DECLINE, id=declined_id), "declineBooking")
     assert (declined["status"], declined["payment"]["paymentStatus"]) == ("DECLINED", "VOIDED")
     assert error_of(host(DECLINE, id=declined_id)) == {"code": "CONFLICT", "reason": "invalid_transition"}
@@ -169,18 +188,18 @@ def test_a_whole_stay_through_graphql_pay_approve_decline_cancel_and_review(clie
     [("pm_card_chargeDeclined", "card_declined"), ("pm_card_authenticationRequired", "authentication_required")],
 )
 def test_a_declined_card_answers_payment_declined_with_its_reason(
-    client: httpx.Client, method: str, reason: str
+    client: httpx.Client, card: Callable[[str], str], method: str, reason: str
 ) -> None:
     host, guest = Member(client, "Hana", host=True), Member(client, "Ana")
     stay = booking(guest, listing(host, instant_book=True), in_days=20)
 
-    declined = guest(PAY, b=stay, m=method)
+    declined = guest(PAY, b=stay, m=card(method))
 
     assert declined["data"] == {"payBooking": None}
     assert error_of(declined) == {"code": "PAYMENT_DECLINED", "reason": reason}
     seen = data(guest(BOOKING, id=stay), "booking")
     assert (seen["status"], seen["payment"]["paymentStatus"]) == ("PENDING", "FAILED")
-    assert data(guest(PAY, b=stay, m="pm_card_mastercard"), "payBooking")["paymentStatus"] == "SUCCEEDED"
+    assert data(guest(PAY, b=stay, m=card("pm_card_mastercard")), "payBooking")["paymentStatus"] == "SUCCEEDED"
 
 
 def test_only_the_guest_pays_and_strangers_see_nothing(client: httpx.Client) -> None:

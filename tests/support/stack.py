@@ -56,11 +56,16 @@ def live_server(settings: bootstrap.Settings, *, clock: Clock | None = None) -> 
 
 @contextmanager
 def served_on(
-    dialect: str, postgres_database: Callable[[], str], directory: Path, *, clock: Clock | None = None
+    dialect: str,
+    postgres_database: Callable[[], str],
+    directory: Path,
+    *,
+    clock: Clock | None = None,
+    **overrides: object,
 ) -> Iterator[LiveServer]:
     """A server on a fresh database of ``dialect`` (``postgresql`` or ``sqlite``), without Redis, with request
-    limits out of the way."""
+    limits out of the way, and the settings ``overrides`` names (a payment provider…)."""
     url = postgres_database() if dialect == "postgresql" else f"sqlite:///{directory}/airbnb.db"
-    settings = production_like_settings(url, None, login_rate_limit=100_000, api_rate_limit=100_000)
+    settings = production_like_settings(url, None, login_rate_limit=100_000, api_rate_limit=100_000, **overrides)
     with live_server(settings, clock=clock) as server:
         yield server
