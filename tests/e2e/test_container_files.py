@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -282,14 +283,33 @@ def test_the_workflow_publishes_the_image_on_version_tags_only(workflow: dict[st
 # ---- the wheel, installed in a clean virtualenv ----
 
 
+def copy_like_the_builder(builder: list[dict[str, Any]], context: Path) -> None:
+    """Carry out the builder stage's ``COPY src… dest`` instructions from the work tree into ``context``."""
+    skip = shutil.ignore_patterns("__pycache__", "*.py[cod]", "*.db", "*.db-journal")
+    for value in instructions(builder, "COPY"):
+        *sources, dest = value.split()
+        assert not dest.startswith("/") and not any(s.startswith("--") for s in sources), value
+        for source in sources:
+            origin = ROOT / source
+            if origin.is_dir():
+                shutil.copytree(origin, context / dest, ignore=skip)
+            else:
+                (context / dest).mkdir(parents=True, exist_ok=True)
+                shutil.copy2(origin, context / dest / origin.name)
+
+
 @pytest.fixture(scope="module")
-def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new virtualenv holding the project's wheel, its dependencies resolved from the index; yields its bin/."""
+def installed_wheel(tmp_path_factory: pytest.TempPathFactory, stages: list[list[dict[str, Any]]]) -> Path:
+    """A new virtualenv holding the project's wheel, its dependencies resolved from the index; returns its bin/."""
     tmp = tmp_path_factory.mktemp("wheel")
+    # Built from what the builder stage copies and nothing else, so a file the build needs but the
+    # Containerfile forgets fails here; and setuptools' build/ lands there, not in the work tree.
+    context = tmp / "src"
+    copy_like_the_builder(stages[0], context)
     # The builder stage's command, less the dependencies' wheels, which pip installs from the index below.
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "--wheel-dir", str(tmp / "dist"), "."],
-        cwd=ROOT,
+        cwd=context,
         check=True,
         capture_output=True,
         timeout=300,
