@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Never
 
 import uvicorn
@@ -105,6 +106,32 @@ def seed(args: argparse.Namespace) -> None:
     print(f"seeded {counts} in {time.perf_counter() - started:.1f} s")
 
 
+def backup(args: argparse.Namespace) -> None:
+    from adapters.persistence.backup import BackupError
+    from adapters.persistence.backup import backup as dump
+
+    settings = _settings()
+    try:
+        revision = dump(settings.database_url, args.file)
+    except BackupError as exc:
+        sys.exit(f"backup failed: {exc}")
+    print(f"backed up {_redacted(settings.database_url)} to {args.file} (schema revision {revision})")
+
+
+def restore(args: argparse.Namespace) -> None:
+    from adapters.persistence.backup import BackupError
+    from adapters.persistence.backup import restore as load
+
+    settings = _settings()
+    try:
+        restored = load(settings.database_url, args.file, force=args.force)
+    except BackupError as exc:
+        sys.exit(f"restore refused: {exc}")
+    print(f"restored {args.file} into {_redacted(settings.database_url)} (schema revision {restored.revision})")
+    if restored.needs_migration:
+        print(f"the backup predates this code's schema ({restored.head}): run `airbnb migrate` before serving")
+
+
 def worker(args: argparse.Namespace) -> None:
     from entrypoints import worker as rq_worker
 
@@ -180,6 +207,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--bookings", type=int, default=20_000)
     p.add_argument("--reviews", type=int, default=8_000, help="at most one per confirmed past booking")
     p.set_defaults(run=seed)
+
+    p = commands.add_parser("backup", help="dump the PostgreSQL database (pg_dump, custom format) to FILE")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.set_defaults(run=backup)
+
+    p = commands.add_parser(
+        "restore", help="restore a backup into the PostgreSQL database, which must be empty unless --force"
+    )
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--force", action="store_true", help="replace everything the database holds with the backup")
+    p.set_defaults(run=restore)
 
     p = commands.add_parser("worker", help="run an RQ worker: notification jobs and the periodic work (needs Redis)")
     p.add_argument("--burst", action="store_true", help="stop once the queue is empty")
