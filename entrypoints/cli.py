@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Never
 
 import uvicorn
@@ -105,6 +106,32 @@ def seed(args: argparse.Namespace) -> None:
     print(f"seeded {counts} in {time.perf_counter() - started:.1f} s")
 
 
+def backup(args: argparse.Namespace) -> None:
+    from adapters.persistence.backup import BackupError
+    from adapters.persistence.backup import backup as dump
+
+    settings = _settings()
+    try:
+        revision = dump(settings.database_url, args.file)
+    except BackupError as exc:
+        sys.exit(f"backup failed: {exc}")
+    print(f"backed up {_redacted(settings.database_url)} to {args.file} (schema revision {revision})")
+
+
+def restore(args: argparse.Namespace) -> None:
+    from adapters.persistence.backup import BackupError
+    from adapters.persistence.backup import restore as load
+
+    settings = _settings()
+    try:
+        restored = load(settings.database_url, args.file, force=args.force)
+    except BackupError as exc:
+        sys.exit(f"restore refused: {exc}")
+    print(f"restored {args.file} into {_redacted(settings.database_url)} (schema revision {restored.revision})")
+    if restored.needs_migration:
+        print(f"the backup predates this code's schema ({restored.head}): run `airbnb migrate` before serving")
+
+
 def worker(args: argparse.Namespace) -> None:
     from entrypoints import worker as rq_worker
 
@@ -145,6 +172,49 @@ def graphql_schema(_: argparse.Namespace) -> None:
     print(print_schema())
 
 
+ER_DIAGRAM = Path("docs/er-diagram.md")
+
+
+def er_diagram_document() -> str:
+    """docs/er-diagram.md: every table the migrations create, the sandbox provider's included."""
+    from adapters.payments import sandbox
+    from adapters.persistence.er_diagram import constraint_notes, render_mermaid
+    from adapters.persistence.models import Base
+
+    metadatas = (Base.metadata, sandbox.metadata)
+    return "\n".join(
+        [
+            "# Entity-relationship diagram",
+            "",
+            "<!-- Generated from the SQLAlchemy metadata by `airbnb er-diagram --output docs/er-diagram.md`;",
+            "     tests/unit/test_er_diagram.py fails when it no longer matches. Do not edit by hand. -->",
+            "",
+            "Every table of the schema (`adapters/persistence/models.py`, and the `sandbox` payment provider's",
+            "own tables in `adapters/payments/sandbox.py`), with primary (PK), foreign (FK) and unique (UK) keys.",
+            "Types are PostgreSQL's; `alembic_version` (Alembic's bookkeeping) and the PostgreSQL-only",
+            "`properties.search_vector` (a generated column of migration 0002, not mapped) are left out.",
+            "",
+            "```mermaid",
+            render_mermaid(*metadatas).rstrip("\n"),
+            "```",
+            "",
+            "## Constraints the diagram cannot draw",
+            "",
+            *constraint_notes(*metadatas),
+            "",
+        ]
+    )
+
+
+def er_diagram(args: argparse.Namespace) -> None:
+    document = er_diagram_document()
+    if args.output is None:
+        print(document, end="")
+    else:
+        args.output.write_text(document, encoding="utf-8")
+        print(f"wrote {args.output}")
+
+
 def _redacted(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if "@" in rest:
@@ -181,6 +251,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--reviews", type=int, default=8_000, help="at most one per confirmed past booking")
     p.set_defaults(run=seed)
 
+    p = commands.add_parser("backup", help="dump the PostgreSQL database (pg_dump, custom format) to FILE")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.set_defaults(run=backup)
+
+    p = commands.add_parser(
+        "restore", help="restore a backup into the PostgreSQL database, which must be empty unless --force"
+    )
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--force", action="store_true", help="replace everything the database holds with the backup")
+    p.set_defaults(run=restore)
+
     p = commands.add_parser("worker", help="run an RQ worker: notification jobs and the periodic work (needs Redis)")
     p.add_argument("--burst", action="store_true", help="stop once the queue is empty")
     p.set_defaults(run=worker)
@@ -193,6 +274,10 @@ def parser() -> argparse.ArgumentParser:
     p = job_commands.add_parser("retry", help="requeue failed jobs (all of them unless ids are given)")
     p.add_argument("job_ids", nargs="*")
     p.set_defaults(run=jobs_retry)
+
+    p = commands.add_parser("er-diagram", help="print the schema's entity-relationship diagram (Markdown, Mermaid)")
+    p.add_argument("--output", type=Path, help=f"write it to this file (the repository keeps it in {ER_DIAGRAM})")
+    p.set_defaults(run=er_diagram)
 
     commands.add_parser("openapi", help="print the OpenAPI document").set_defaults(run=openapi)
     commands.add_parser("graphql-schema", help="print the GraphQL schema (SDL)").set_defaults(run=graphql_schema)
