@@ -31,6 +31,8 @@ from adapters.cache import (
 from adapters.graphql import build_graphql_router
 from adapters.http.app import HttpDependencies, HttpSettings, create_app
 from adapters.jobs import RedisDeliveryLog, RqJobQueue
+from adapters.logs import LOG_FORMATS
+from adapters.metrics import JobQueueCollector, instrument_pool
 from adapters.notifications import LoggingNotifier, SmtpNotifier, SmtpServer
 from adapters.notifications.email import DEFAULT_EMAIL_FROM
 from adapters.payments import ProviderContext, known_providers, load_provider
@@ -85,6 +87,7 @@ class Settings:
     password_hash_concurrency: int | None = None  # None: the CPUs this process may use
     smtp_url: str | None = None  # None: notifications go to the log
     email_from: str = DEFAULT_EMAIL_FROM
+    log_format: str = "text"  # from_env: json in production, where logs go to a shipper, text elsewhere
 
     @property
     def production(self) -> bool:
@@ -152,7 +155,10 @@ class Settings:
             else None,
             smtp_url=text("SMTP_URL"),
             email_from=text("EMAIL_FROM") or DEFAULT_EMAIL_FROM,
+            log_format=(text("LOG_FORMAT") or ("json" if env_name == "production" else "text")).lower(),
         )
+        if settings.log_format not in LOG_FORMATS:
+            raise ConfigurationError("AIRBNB_LOG_FORMAT must be json or text")
         if settings.smtp_url is not None:
             try:
                 SmtpServer.from_url(settings.smtp_url)
@@ -354,10 +360,13 @@ def build_app(settings: Settings | None = None, container: Container | None = No
     services = container.services()
     readiness = {"database": lambda: ping(container.engine())}
     shutdown: list[Callable[[], object]] = [lambda: container.engine().dispose()]
+    instrument_pool(container.engine())
+    metrics_collectors = []
     if settings.redis_url:
         redis_client, async_redis_client = container.redis_client(), container.async_redis_client()
         readiness["redis"] = lambda: _ping_redis(redis_client)
         shutdown += [redis_client.close, async_redis_client.aclose]
+        metrics_collectors.append(JobQueueCollector(redis_client))
     limiter: RateLimiter = container.rate_limiter()
     # With Redis, `airbnb worker` keeps the one schedule of periodic work (entrypoints/worker.py); the
     # embedded defaults have no worker, so each server process sweeps lapsed holds, relays what the
@@ -391,6 +400,7 @@ def build_app(settings: Settings | None = None, container: Container | None = No
         ],
         on_startup=[_tune_worker, *(sweep.start for sweep in sweeps)],
         on_shutdown=[*(sweep.stop for sweep in sweeps), *shutdown],
+        metrics_collectors=metrics_collectors,
     )
     return create_app(
         deps,

@@ -7,17 +7,17 @@ import logging
 from litestar import Litestar
 
 import bootstrap
-from adapters.http.headers import LOG_FORMAT, log_request_ids
+from adapters.logs import configure_logging
 
 APP_FACTORY = "entrypoints.asgi:create_app"
 
 
 def create_app() -> Litestar:
     """Build production's application from the environment (``AIRBNB_*``)."""
+    settings = bootstrap.Settings.from_env()
     if not logging.getLogger().handlers:  # a worker process uvicorn spawned: nothing set logging up
-        log_request_ids()
-        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    return bootstrap.build_app()
+        configure_logging(settings.log_format)
+    return bootstrap.build_app(settings)
 
 
 __all__ = ["APP_FACTORY", "create_app"]

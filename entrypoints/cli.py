@@ -7,7 +7,9 @@ import getpass
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +20,7 @@ import uvicorn
 import bootstrap
 from adapters.graphql import print_schema
 from adapters.http.headers import LOG_FORMAT, log_request_ids
+from adapters.logs import configure_logging
 from adapters.persistence import upgrade
 from airbnb_core.domain.errors import DomainError
 from airbnb_core.services.accounts import RegisterUser
@@ -33,12 +36,28 @@ def _settings() -> bootstrap.Settings:
 
 def serve(args: argparse.Namespace) -> None:
     settings = _settings()
+    configure_logging(settings.log_format)
     if settings.database_url.startswith("sqlite"):
         # The embedded database belongs to this one server, so it is brought up to date on start.
         upgrade(settings.database_url)
     if settings.ephemeral_jwt_secret and args.workers > 1:
         # Each worker would draw its own random secret and reject the others' tokens.
         sys.exit("set AIRBNB_JWT_SECRET to run more than one worker")
+    metrics_dir = None
+    if args.workers > 1:
+        # Each worker counts its own requests; Prometheus' multiprocess mode has them write to files a
+        # scrape adds up. The directory must be empty at start (stale files would count twice) and
+        # set before the workers import prometheus_client.
+        metrics_dir = tempfile.mkdtemp(prefix="airbnb-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        _run_uvicorn(args)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _run_uvicorn(args: argparse.Namespace) -> None:
     uvicorn.run(
         APP_FACTORY,
         factory=True,
@@ -51,8 +70,8 @@ def serve(args: argparse.Namespace) -> None:
         # uvicorn's own support would trust any process on 127.0.0.1 first.
         proxy_headers=False,
         log_level="info",
-        # A log line per request costs a fifth of the throughput of a cheap endpoint; put access
-        # logging in the reverse proxy, where it is cheap.
+        log_config=None,  # configure_logging has set the format, uvicorn's lines included
+        # The app writes its own line per request (adapters/http/accesslog.py), with the route template.
         access_log=False,
     )
 

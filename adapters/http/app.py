@@ -14,7 +14,9 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ControllerRouterHandler
+from prometheus_client.registry import Collector
 
+from adapters.http.accesslog import AccessLog
 from adapters.http.accounts import AuthController, UserController
 from adapters.http.auth import provide_current_user
 from adapters.http.bodies import decode_body_strictly
@@ -59,6 +61,7 @@ class HttpDependencies:
     extra_route_handlers: Sequence[ControllerRouterHandler] = ()
     on_startup: Sequence[Callable[[], Any]] = ()
     on_shutdown: Sequence[Callable[[], Any]] = ()
+    metrics_collectors: Sequence[Collector] = ()  # read at each scrape of /metrics
 
 
 def _provide(value: object) -> Provide:
@@ -94,12 +97,12 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
         middleware.append(ApiRateLimitMiddleware(deps.api_hit_counter, settings.api_rate_limit))
     services = deps.services
     reads = CachedReads(services, deps.response_cache)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             api,
             health,
             readiness_handler(deps.readiness_checks),
-            metrics_controller(settings.metrics_token),
+            metrics_controller(settings.metrics_token, deps.metrics_collectors),
             *deps.extra_route_handlers,
         ],
         dependencies={
@@ -138,4 +141,9 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
         on_startup=list(deps.on_startup),
         on_shutdown=list(deps.on_shutdown),
         debug=settings.debug,
+        # Litestar's default would replace the root logger's handler with its own format; the entry
+        # points set the format (adapters/logs.py) and problems.py logs the unhandled errors.
+        logging_config=None,
     )
+    app.asgi_handler = AccessLog(app.asgi_handler)
+    return app

@@ -23,6 +23,10 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+# Sent only on responses that went out over TLS: browsers ignore it over plain HTTP, and an HSTS header
+# a client could trigger with a forged X-Forwarded-Proto would say nothing true. ProxyHeadersMiddleware
+# sets the scheme from trusted proxies only.
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def request_id_of(scope: Scope) -> str:
@@ -59,6 +63,8 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
     for name, value in SECURITY_HEADERS.items():
         if name not in headers:  # a page may set a stricter policy of its own
             headers[name] = value
+    if scope.get("scheme") in ("https", "wss"):
+        headers["Strict-Transport-Security"] = HSTS
 
 
 def _allowed_methods(scope: Scope) -> str:

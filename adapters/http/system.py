@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from litestar import Response, get
+from litestar import Controller, Response, get
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.plugins.prometheus import PrometheusController
 from msgspec import Struct
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client.registry import Collector
 
 from adapters.web import bearer_token
 
@@ -59,11 +61,30 @@ def readiness_handler(checks: Mapping[str, Callable[[], None]]) -> HTTPRouteHand
     return ready
 
 
-def metrics_controller(token: str | None) -> type[PrometheusController]:
+def exposition(collectors: Sequence[Collector] = ()) -> bytes:
+    """Every series in Prometheus' text format: all workers' in multiprocess mode, then ``collectors``' own."""
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # The default registry holds only this worker's values; the directory holds every worker's.
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    extra = CollectorRegistry(auto_describe=False)
+    for collector in collectors:
+        extra.register(collector)
+    return generate_latest(registry) + generate_latest(extra)
+
+
+def metrics_controller(token: str | None, collectors: Sequence[Collector] = ()) -> type[Controller]:
     """``GET /metrics``; with a token, only callers presenting it as a bearer token may scrape."""
 
-    class MetricsController(PrometheusController):
+    class MetricsController(Controller):
+        path = "/metrics"
         include_in_schema = False  # Prometheus' text format, not part of the JSON API
+
+        # On a worker thread: the multiprocess files and the scrape-time collectors (Redis) block.
+        @get(sync_to_thread=True)
+        def scrape(self) -> Response[bytes]:
+            return Response(exposition(collectors), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     if token is None:
         return MetricsController

@@ -62,6 +62,15 @@ def test_production_hides_the_graphql_schema_unless_asked() -> None:
     assert Settings.from_env({**PRODUCTION, "AIRBNB_GRAPHQL_INTROSPECTION": "true"}).graphql_introspection
 
 
+def test_logs_are_json_in_production_and_text_elsewhere_unless_chosen() -> None:
+    assert Settings.from_env({}).log_format == "text"
+    assert Settings.from_env(PRODUCTION).log_format == "json"
+    assert Settings.from_env({**PRODUCTION, "AIRBNB_LOG_FORMAT": "TEXT"}).log_format == "text"
+    assert Settings.from_env({"AIRBNB_LOG_FORMAT": "json"}).log_format == "json"
+    with pytest.raises(ConfigurationError, match="AIRBNB_LOG_FORMAT"):
+        Settings.from_env({"AIRBNB_LOG_FORMAT": "xml"})
+
+
 def test_cors_origins_are_a_list_of_origins_and_never_a_wildcard() -> None:
     assert Settings.from_env({}).cors_origins == ()
     origins = Settings.from_env({"AIRBNB_CORS_ORIGINS": "https://app.example.com/, https://admin.example.com"})
