@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ from airbnb_core.services.accounts import RegisterUser
 from airbnb_core.services.bookings import RequestBooking
 from airbnb_core.services.listings import PropertyChanges, PropertyDraft
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.support.stack import fast_hashing, production_like_settings
+from tests.support.stack import fast_hashing, live_server, production_like_settings
 
 pytestmark = pytest.mark.postgres
 
@@ -126,3 +127,15 @@ def test_the_read_url_is_read_from_the_environment() -> None:
     env = {"AIRBNB_DATABASE_READ_URL": " postgresql+psycopg://reader@replica/airbnb "}
     assert bootstrap.Settings.from_env(env).database_read_url == "postgresql+psycopg://reader@replica/airbnb"
     assert bootstrap.Settings.from_env({}).database_read_url is None
+
+
+def test_a_server_with_a_read_url_checks_both_databases_when_asked_if_ready(
+    postgres_url: str, reader: tuple[str, str]
+) -> None:
+    read_url, _ = reader
+    settings = dataclasses.replace(production_like_settings(postgres_url, None), database_read_url=read_url)
+    with live_server(settings) as server, httpx.Client(base_url=server.url, timeout=10) as http:
+        ready = http.get("/ready")
+        assert ready.status_code == 200, ready.text
+        assert "database_replica" in ready.text
+        assert http.get("/api/v1/properties", params={"city": "Lyon"}).json()["items"] == []
