@@ -66,6 +66,7 @@ class ConfigurationError(Exception):
 class Settings:
     env: str = "development"
     database_url: str = DEFAULT_DATABASE_URL
+    database_read_url: str | None = None  # None: the public reads go to database_url as well
     redis_url: str | None = None
     payment_provider: str = "sandbox"
     stripe_api_key: str | None = None
@@ -132,6 +133,7 @@ class Settings:
         settings = cls(
             env=env_name,
             database_url=text("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_read_url=text("DATABASE_READ_URL"),
             redis_url=text("REDIS_URL"),
             payment_provider=text("PAYMENT_PROVIDER") or "sandbox",
             stripe_api_key=text("STRIPE_API_KEY"),
@@ -228,6 +230,14 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(create_engine, config.database_url)
     session_factory = providers.Singleton(make_session_factory, engine)
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
+    # The listings' public reads (airbnb_core/services/listings.py says which); a second engine, hence a
+    # second pool, only when AIRBNB_DATABASE_READ_URL names a replica.
+    read_engine = providers.Selector(
+        config.read_side,
+        primary=engine,
+        replica=providers.Singleton(create_engine, config.database_read_url),
+    )
+    read_unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, providers.Singleton(make_session_factory, read_engine))
 
     clock = providers.Singleton(SystemClock)
     idempotency_store = providers.Singleton(SqlAlchemyIdempotencyStore, engine, clock)
@@ -287,6 +297,7 @@ class Container(containers.DeclarativeContainer):
     services = providers.Singleton(
         build_services,
         unit_of_work.provider,
+        read_uow=read_unit_of_work.provider,
         clock=clock,
         hasher=password_hasher,
         tokens=token_service,
@@ -306,6 +317,7 @@ def build_container(settings: Settings) -> Container:
     values = dataclasses.asdict(settings)
     values["shared_state"] = "redis" if settings.redis_url else "memory"
     values["notifier"] = "smtp" if settings.smtp_url else "log"
+    values["read_side"] = "replica" if settings.database_read_url else "primary"
     container.config.from_dict(values)
     jobs = container.job_queue()
     if isinstance(jobs, InlineJobQueue):
@@ -361,6 +373,10 @@ def build_app(settings: Settings | None = None, container: Container | None = No
     readiness = {"database": lambda: ping(container.engine())}
     shutdown: list[Callable[[], object]] = [lambda: container.engine().dispose()]
     instrument_pool(container.engine())
+    if settings.database_read_url:
+        read_engine = container.read_engine()
+        readiness["database_replica"] = lambda: ping(read_engine)
+        shutdown.append(read_engine.dispose)
     metrics_collectors = []
     if settings.redis_url:
         redis_client, async_redis_client = container.redis_client(), container.async_redis_client()

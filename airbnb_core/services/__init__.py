@@ -36,6 +36,7 @@ class Services:
 def build_services(
     uow: Callable[[], UnitOfWork],
     *,
+    read_uow: Callable[[], UnitOfWork] | None = None,
     clock: Clock,
     hasher: PasswordHasher,
     tokens: TokenService,
@@ -56,20 +57,26 @@ def build_services(
     runs the notification jobs (relay, send), which ``notifier`` delivers and ``delivery_log`` keeps once.
 
     ``bootstrap.py`` calls it with the production adapters, ``in_memory_platform`` with in-memory ones,
-    and tests with whatever they put under test.
+    and tests with whatever they put under test. ``read_uow``, when given, opens the units of work of the
+    listings' public reads (a read replica's); every write, and every read inside one, uses ``uow``.
     """
     handlers = after_commit_handlers(cache=cache, jobs=jobs)
 
-    def unit_of_work() -> UnitOfWork:
-        opened = uow()
-        opened.clock, opened.handlers = clock, handlers
-        return opened
+    def opener(factory: Callable[[], UnitOfWork]) -> Callable[[], UnitOfWork]:
+        def unit_of_work() -> UnitOfWork:
+            opened = factory()
+            opened.clock, opened.handlers = clock, handlers
+            return opened
+
+        return unit_of_work
+
+    unit_of_work = opener(uow)
 
     return Services(
         accounts=Accounts(
             unit_of_work, hasher, tokens, clock, limiter=limiter, attempts_per_minute=attempts_per_minute
         ),
-        listings=Listings(unit_of_work, clock),
+        listings=Listings(unit_of_work, clock, reads=opener(read_uow) if read_uow else None),
         bookings=Bookings(unit_of_work, clock, gateway, terms),
         payments=Payments(unit_of_work, clock, gateway, terms),
         reviews=Reviews(unit_of_work, clock),

@@ -96,8 +96,20 @@ def _normalized_amenities(amenities: tuple[str, ...]) -> tuple[str, ...]:
 
 
 class Listings:
-    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock) -> None:
+    """``reads`` opens the units of work of the public read side (search, anonymous property pages, calendars,
+    review lists), which may go to a read replica; every write, and every read a write makes, uses ``uow``.
+
+    A second factory rather than a read-only flag any use case could set: the read side is these few public
+    reads, whose answers are cached and may be a little old anyway, while everything else (a booking's overlap
+    check, a login, what a host reads back after a change) must see the primary, and does by default.
+    Without ``reads`` both are the same.
+    """
+
+    def __init__(
+        self, uow: Callable[[], UnitOfWork], clock: Clock, *, reads: Callable[[], UnitOfWork] | None = None
+    ) -> None:
         self._uow = uow
+        self._reads = reads or uow
         self._clock = clock
 
     def create(self, actor: User, draft: PropertyDraft) -> Property:
@@ -153,7 +165,9 @@ class Listings:
 
     def details(self, property_id: uuid.UUID, viewer: User | None = None) -> PropertyDetails:
         """A listing with its host. Inactive listings are visible only to their host and administrators."""
-        with self._uow() as uow:
+        # A signed-in viewer may be the host reading back the change just made: the primary has it, a
+        # replica may not yet. Anonymous pages are the public, cached read side.
+        with (self._uow if viewer is not None else self._reads)() as uow:
             return _visible(uow, property_id, viewer)
 
     def search(self, criteria: SearchCriteria, *, limit: int, cursor: str | None = None) -> Page[Property]:
@@ -161,7 +175,7 @@ class Listings:
         after = decode_position(cursor, criteria.sort) if cursor else None
         if not criteria.amenities <= AMENITIES:
             return Page([], None)  # no listing has an amenity outside the vocabulary
-        with self._uow() as uow:
+        with self._reads() as uow:
             found = uow.properties.search(criteria, after=after, limit=limit + 1, now=self._clock.now())
         return Page.from_overfetch(found, limit, lambda last: encode_position(last, criteria.sort))
 
@@ -171,7 +185,7 @@ class Listings:
         # Near the end of the calendar the default window stops at its last day instead of overflowing.
         end = end or start + min(timedelta(days=AVAILABILITY_WINDOW_MAX_DAYS), date.max - start)
         check_window(start, end)
-        with self._uow() as uow:
+        with self._reads() as uow:
             _visible(uow, property_id)
             held = uow.bookings.held_stays([property_id], start, end, self._clock.now())
         return _merge_clipped(held.get(property_id, []), start, end)
@@ -180,14 +194,14 @@ class Listings:
         self, property_ids: Collection[uuid.UUID], start: date, end: date
     ) -> dict[uuid.UUID, list[Stay]]:
         check_window(start, end)
-        with self._uow() as uow:
+        with self._reads() as uow:
             held = uow.bookings.held_stays(property_ids, start, end, self._clock.now())
         return {pid: _merge_clipped(held.get(pid, []), start, end) for pid in property_ids}
 
     def reviews(self, property_id: uuid.UUID, *, limit: int, cursor: str | None = None) -> Page[ReviewWithAuthor]:
         check_limit(limit)
         after = decode_time_key(cursor) if cursor else None
-        with self._uow() as uow:
+        with self._reads() as uow:
             _visible(uow, property_id)
             page = Page.from_overfetch(
                 uow.reviews.list_for_property(property_id, limit=limit + 1, after=after), limit, time_key_of
@@ -207,7 +221,7 @@ class Listings:
 
     def recent_reviews(self, property_ids: Collection[uuid.UUID], limit: int) -> dict[uuid.UUID, list[Review]]:
         check_limit(limit)
-        with self._uow() as uow:
+        with self._reads() as uow:
             return uow.reviews.recent_for_properties(property_ids, limit)
 
     def _owned(self, uow: UnitOfWork, actor: User, property_id: uuid.UUID) -> Property:
