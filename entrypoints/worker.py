@@ -43,6 +43,8 @@ MAINTENANCE_SECONDS = 3
 # Also the idle wait for a job (worker_ttl - 15 in RQ), hence how often an idle worker does maintenance.
 WORKER_TTL_SECONDS = 18
 TICK_SECONDS = 1.0
+REDIS_RETRY_SECONDS = 0.5
+REDIS_RETRY_MAX_SECONDS = 5.0
 
 
 def periodic_jobs(settings: bootstrap.Settings) -> dict[str, int]:
@@ -108,6 +110,17 @@ def run(settings: bootstrap.Settings, *, burst: bool = False) -> None:
     queue = Queue(QUEUE_NAME, connection=connection)
     schedule = Schedule(connection, queue, periodic_jobs(settings))
     schedule.start()
+    try:
+        # RQ's worker gives up on the first error Redis raises (a restart, a failover). Starting a new one
+        # once Redis answers again keeps the worker up through an outage, with no supervisor to restart it.
+        while not _work(connection, queue, burst=burst):
+            _wait_for(connection)
+    finally:
+        schedule.stop()
+
+
+def _work(connection: redis.Redis, queue: Queue, *, burst: bool) -> bool:
+    """Run an RQ worker until it stops as asked (a signal, or the end of a burst): True; False if Redis failed."""
     worker = AirbnbWorker(
         [queue],
         connection=connection,
@@ -117,8 +130,21 @@ def run(settings: bootstrap.Settings, *, burst: bool = False) -> None:
     )
     try:
         worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
-    finally:
-        schedule.stop()
+    except (redis.ConnectionError, redis.TimeoutError):
+        logger.warning("lost Redis; the worker starts again once it answers", exc_info=True)
+        return False
+    return True
+
+
+def _wait_for(connection: redis.Redis) -> None:
+    delay = REDIS_RETRY_SECONDS
+    while True:
+        time.sleep(delay)
+        try:
+            connection.ping()
+            return
+        except (redis.ConnectionError, redis.TimeoutError):
+            delay = min(delay * 2, REDIS_RETRY_MAX_SECONDS)
 
 
 def failed_jobs(settings: bootstrap.Settings) -> list[Job]:
