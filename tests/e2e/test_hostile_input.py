@@ -31,12 +31,6 @@ def server(
 
 
 @pytest.fixture(scope="module")
-def api(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url + "/api/v1", timeout=10) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def host(api: httpx.Client) -> dict[str, str]:
     email = f"host-{uuid.uuid4().hex[:8]}@example.com"
     api.post("/auth/register", json={"name": "Hana", "email": email, "password": "pass-word-1", "is_host": True})

@@ -52,12 +52,6 @@ def server(
         yield running
 
 
-@pytest.fixture(scope="module")
-def api(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
-        yield client
-
-
 @pytest.fixture
 def host(api: httpx.Client) -> Member:
     return member(api, host=True)

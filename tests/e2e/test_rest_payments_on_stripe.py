@@ -44,12 +44,6 @@ def server(make_postgres_database: Callable[[], str], localstripe_url: str) -> I
 
 
 @pytest.fixture(scope="module")
-def api(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def stripe(server: LiveServer) -> StripePaymentGateway:
     """The server's own gateway, to ask Stripe what it holds."""
     gateway = server.container.payment_gateway()
