@@ -13,7 +13,14 @@ from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from adapters.http.auth import BEARER_SECURITY
-from adapters.http.caching import CLOCK_DEPENDENT_TTL_SECONDS, CachedReads, EncodedJson, cached_json, encoded_json
+from adapters.http.caching import (
+    CLOCK_DEPENDENT_TTL_SECONDS,
+    CachedReads,
+    EncodedJson,
+    cached_json,
+    encoded_json,
+    in_thread,
+)
 from adapters.http.inputs import Country, text_parameter
 from adapters.http.openapi import problems
 from adapters.http.schemas import (
@@ -27,7 +34,6 @@ from adapters.http.schemas import (
     to_changes,
     to_draft,
     to_property,
-    to_property_page,
     to_review_page,
 )
 from adapters.web import bearer_token
@@ -125,7 +131,7 @@ class PropertyController(Controller):
             "search",
             f"{criteria!r}|{limit}|{cursor}",
             [SEARCH_SCOPE],
-            lambda: to_property_page(reads.services.listings.search(criteria, limit=limit, cursor=cursor)),
+            lambda: reads.services.listing_reads.search(criteria, limit=limit, cursor=cursor),
             CLOCK_DEPENDENT_TTL_SECONDS,
         )
 
@@ -151,12 +157,12 @@ class PropertyController(Controller):
         reads: NamedDependency[CachedReads],
     ) -> EncodedJson[Property]:
         """A listing with its host's public profile, rating and review count."""
-        listings, accounts = reads.services.listings, reads.services.accounts
+        services = reads.services
         token = bearer_token(request.headers.get("authorization"))
         if token is not None:
             # Hosts and admins may see inactive listings, so a signed-in answer is personal: never cached.
             def personal() -> Property:
-                return to_property(listings.details(property_id, viewer=accounts.authenticate(token)))
+                return to_property(services.listings.details(property_id, viewer=services.accounts.authenticate(token)))
 
             return encoded_json(await anyio.to_thread.run_sync(personal))
         return await cached_json(
@@ -164,7 +170,7 @@ class PropertyController(Controller):
             "property",
             str(property_id),
             [property_scope(property_id), PROFILES_SCOPE],
-            lambda: to_property(listings.details(property_id)),
+            lambda: services.listing_reads.details(property_id),
         )
 
     @patch(
@@ -213,7 +219,7 @@ class PropertyController(Controller):
             "availability",
             f"{property_id}|{start}|{end}",
             [property_scope(property_id)],
-            lambda: to_availability(reads.services.listings.availability(property_id, start, end)),
+            in_thread(lambda: to_availability(reads.services.listings.availability(property_id, start, end))),
             CLOCK_DEPENDENT_TTL_SECONDS,
         )
 
@@ -231,5 +237,5 @@ class PropertyController(Controller):
             "reviews",
             f"{property_id}|{limit}|{cursor}",
             [property_scope(property_id), PROFILES_SCOPE],
-            lambda: to_review_page(reads.services.listings.reviews(property_id, limit=limit, cursor=cursor)),
+            in_thread(lambda: to_review_page(reads.services.listings.reviews(property_id, limit=limit, cursor=cursor))),
         )
