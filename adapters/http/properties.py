@@ -41,7 +41,7 @@ from airbnb_core.domain.pagination import CURSOR_MAX_LENGTH, LIMIT_DEFAULT, LIMI
 from airbnb_core.domain.properties import AMENITIES, CITY_MAX, GUESTS_MAX, PRICE_MAX
 from airbnb_core.domain.search import QUERY_MAX, SearchCriteria, SearchSort
 from airbnb_core.domain.users import User
-from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, property_scope
+from airbnb_core.ports.cache import PROFILES_SCOPE, property_scope
 from airbnb_core.services.listings import Listings, PropertyDetails
 
 Limit = Annotated[int, Parameter(ge=1, le=LIMIT_MAX, description="Page size (1–100)")]
@@ -126,14 +126,9 @@ class PropertyController(Controller):
             city, country, q, check_in, check_out, guests, min_price, max_price, amenities, instant_book, lat, lng,
             radius_km, sort,
         )  # fmt: skip
-        return await cached_json(
-            reads.cache,
-            "search",
-            f"{criteria!r}|{limit}|{cursor}",
-            [SEARCH_SCOPE],
-            lambda: reads.services.listing_reads.search(criteria, limit=limit, cursor=cursor),
-            CLOCK_DEPENDENT_TTL_SECONDS,
-        )
+        # Not cached: on realistic traffic (random cities and dates) a cache's lookup and store on every miss
+        # cost more than its few hits save (measured in bench/README.md, "The read path").
+        return encoded_json(await reads.services.listing_reads.search(criteria, limit=limit, cursor=cursor))
 
     @post(
         "/",
@@ -165,13 +160,8 @@ class PropertyController(Controller):
                 return to_property(services.listings.details(property_id, viewer=services.accounts.authenticate(token)))
 
             return encoded_json(await anyio.to_thread.run_sync(personal))
-        return await cached_json(
-            reads.cache,
-            "property",
-            str(property_id),
-            [property_scope(property_id), PROFILES_SCOPE],
-            lambda: services.listing_reads.details(property_id),
-        )
+        # Not cached, like the search: one primary-key read costs less than a cache's lookup and store.
+        return encoded_json(await services.listing_reads.details(property_id))
 
     @patch(
         "/{property_id:uuid}",
