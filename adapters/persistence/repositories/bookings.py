@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from adapters.persistence.models import (
     BookingRow,
@@ -74,6 +75,10 @@ def _overlaps(check_in: Any, check_out: Any, postgres: bool) -> sa.ColumnElement
 
 
 class SqlAlchemyBookingRepository(_Repository):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._locked_rows: list[PropertyRow | None] = []
+
     def add(self, booking: Booking) -> None:
         if booking.status in ACTIVE_STATUSES and self._needs_overlap_check() and self._overlaps(booking):
             raise DatesUnavailable("these dates are no longer available")
@@ -103,10 +108,11 @@ class SqlAlchemyBookingRepository(_Repository):
         # exclusion constraint's check: a deadlock, whose victim would get an error instead of a 409.
         # Locking the property first (NO KEY UPDATE leaves foreign-key checks free) queues them, so
         # the second sees the first's booking when it checks. SQLite's write transactions already queue.
-        # The whole row, not its id: the use case reads the property next, which then costs no round trip.
+        # The whole row, not its id: the use case reads the property next, and finds it in the session. The
+        # session holds unchanged rows weakly, so this repository keeps it for the unit of work's life.
         if self._postgres:
             calendar = sa.select(PropertyRow).where(PropertyRow.id == property_id)
-            self._session.scalars(calendar.with_for_update(key_share=True)).first()  # FOR NO KEY UPDATE
+            self._locked_rows.append(self._session.scalars(calendar.with_for_update(key_share=True)).first())
 
     def expire_lapsed(
         self, now: datetime, *, property_id: uuid.UUID | None = None, overlapping: Stay | None = None
