@@ -40,9 +40,9 @@ from adapters.payments import ProviderContext, known_providers, load_provider
 from adapters.payments.sandbox import SandboxPaymentGateway
 from adapters.persistence import (
     POOL_SIZE,
-    PsycopgListingQueries,
+    PsycopgReadQueries,
     SqlAlchemyIdempotencyStore,
-    SqlAlchemyListingQueries,
+    SqlAlchemyReadQueries,
     SqlAlchemyUnitOfWork,
     create_engine,
     make_session_factory,
@@ -244,8 +244,18 @@ class Container(containers.DeclarativeContainer):
     # The anonymous listing pages and searches (adapters/persistence/queries.py says why two).
     listing_queries = providers.Selector(
         config.read_driver,
-        psycopg=providers.Singleton(PsycopgListingQueries, config.read_database_url),
-        sqlalchemy=providers.Singleton(SqlAlchemyListingQueries, read_engine),
+        psycopg=providers.Singleton(PsycopgReadQueries, config.read_database_url),
+        sqlalchemy=providers.Singleton(SqlAlchemyReadQueries, read_engine),
+    )
+    # The account behind each access token: the primary's, so that a revocation counts at once.
+    user_queries = providers.Selector(
+        config.read_side,
+        primary=listing_queries,
+        replica=providers.Selector(
+            config.primary_driver,
+            psycopg=providers.Singleton(PsycopgReadQueries, config.database_url),
+            sqlalchemy=providers.Singleton(SqlAlchemyReadQueries, engine),
+        ),
     )
 
     clock = providers.Singleton(SystemClock)
@@ -308,6 +318,7 @@ class Container(containers.DeclarativeContainer):
         unit_of_work.provider,
         read_uow=read_unit_of_work.provider,
         queries=listing_queries,
+        user_queries=user_queries,
         clock=clock,
         hasher=password_hasher,
         tokens=token_service,
@@ -322,6 +333,10 @@ class Container(containers.DeclarativeContainer):
     )
 
 
+def _driver(database_url: str) -> str:
+    return "psycopg" if make_url(database_url).get_backend_name() == "postgresql" else "sqlalchemy"
+
+
 def build_container(settings: Settings) -> Container:
     container = Container()
     values = dataclasses.asdict(settings)
@@ -329,8 +344,8 @@ def build_container(settings: Settings) -> Container:
     values["notifier"] = "smtp" if settings.smtp_url else "log"
     values["read_side"] = "replica" if settings.database_read_url else "primary"
     values["read_database_url"] = settings.database_read_url or settings.database_url
-    postgres = make_url(values["read_database_url"]).get_backend_name() == "postgresql"
-    values["read_driver"] = "psycopg" if postgres else "sqlalchemy"
+    values["read_driver"] = _driver(values["read_database_url"])
+    values["primary_driver"] = _driver(settings.database_url)
     container.config.from_dict(values)
     jobs = container.job_queue()
     if isinstance(jobs, InlineJobQueue):
@@ -385,9 +400,10 @@ def build_app(settings: Settings | None = None, container: Container | None = No
     services = container.services()
     readiness = {"database": lambda: ping(container.engine())}
     shutdown: list[Callable[[], object]] = [lambda: container.engine().dispose()]
-    queries = container.listing_queries()
-    if isinstance(queries, PsycopgListingQueries):
-        shutdown.append(queries.close)
+    # One pool each, closed once: without a replica both ports are the same object.
+    for queries in {id(q): q for q in (container.listing_queries(), container.user_queries())}.values():
+        if isinstance(queries, PsycopgReadQueries):
+            shutdown.append(queries.close)
     instrument_pool(container.engine())
     if settings.database_read_url:
         read_engine = container.read_engine()

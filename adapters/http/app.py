@@ -107,7 +107,7 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
             # Every use case, under its name in ``Services``: a handler asks for ``listings: Listings``.
             **{field.name: _provide(getattr(services, field.name)) for field in dataclasses.fields(Services)},
             "reads": _provide(reads),
-            "current_user": Provide(provide_current_user, sync_to_thread=True),
+            "current_user": Provide(provide_current_user),
             # For the operations that honour an Idempotency-Key (adapters/http/idempotency.py).
             "idempotent": idempotent_request_dependency(deps.idempotency_store),
         },

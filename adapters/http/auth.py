@@ -16,12 +16,12 @@ from airbnb_core.services.accounts import Accounts
 BEARER_SECURITY: list[SecurityRequirement] = [{"BearerToken": []}]
 
 
-def provide_current_user(request: Request[Any, Any, Any], accounts: NamedDependency[Accounts]) -> User:
+async def provide_current_user(request: Request[Any, Any, Any], accounts: NamedDependency[Accounts]) -> User:
     """The caller, who must present a valid access token of an active account."""
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         raise Unauthenticated("this action needs a bearer access token")
-    return accounts.authenticate(token)
+    return await accounts.authenticate_async(token)
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:

@@ -1,10 +1,11 @@
-"""The read side's query port (``airbnb_core.ports.queries``): public listing pages and searches, row to view.
+"""The read side's query ports (``airbnb_core.ports.queries``): public listing pages and searches, row to view,
+and the account behind each access token.
 
 Each read is one statement on an autocommitting connection (no BEGIN, no ROLLBACK), built once per
 query shape, selecting exactly the columns the view holds, whose rows become views positionally.
 
-On PostgreSQL, ``PsycopgListingQueries`` runs them on psycopg's async pool in the server's event loop;
-``SqlAlchemyListingQueries`` runs the same SQL text through the engine on a worker thread, and is what
+On PostgreSQL, ``PsycopgReadQueries`` runs them on psycopg's async pool in the server's event loop;
+``SqlAlchemyReadQueries`` runs the same SQL text through the engine on a worker thread, and is what
 SQLite (the embedded default) uses. bench/README.md ("The read path") has the measurement that chose
 the async path for PostgreSQL: no thread hop per request, and psycopg's prepared statements.
 """
@@ -28,6 +29,7 @@ from adapters.persistence.repositories.listings import SearchShape, search_param
 from adapters.persistence.unit_of_work import is_connection_failure
 from airbnb_core.domain.errors import ServiceUnavailable
 from airbnb_core.domain.search import SearchCriteria, SortValue
+from airbnb_core.domain.users import User
 from airbnb_core.ports.queries import CARD_FIELDS, HOST_FIELDS, PAGE_FIELDS, HostProfile, PropertyCard, PropertyView
 
 READ_POOL_SIZE = 10  # per server process; the event loop multiplexes requests over them
@@ -63,6 +65,9 @@ _CONNECTION_OPTIONS: dict[str, Any] = {
     "connect_timeout": CONNECT_TIMEOUT_SECONDS,
     "options": "-c TimeZone=UTC",
 }
+USER = sa.select(*(getattr(UserRow, f) for f in User.__dataclass_fields__)).where(
+    UserRow.id == sa.bindparam("id", type_=UserRow.id.type, required=False)
+)
 _POSTGRES = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 
 
@@ -92,7 +97,7 @@ def postgres_property_page(property_id: uuid.UUID) -> tuple[str, dict[str, Any]]
     return postgres_sql(PROPERTY_PAGE), {"id": property_id}
 
 
-class PsycopgListingQueries:
+class PsycopgReadQueries:
     """PostgreSQL, on an async psycopg pool of autocommitting connections opened in the serving event loop."""
 
     def __init__(self, database_url: str, *, pool_size: int = READ_POOL_SIZE) -> None:
@@ -110,6 +115,10 @@ class PsycopgListingQueries:
         self, criteria: SearchCriteria, *, after: tuple[SortValue, uuid.UUID] | None, limit: int, now: datetime
     ) -> list[PropertyCard]:
         return _cards(await self._fetch(*postgres_search(criteria, after=after, limit=limit, now=now)))
+
+    async def user(self, user_id: uuid.UUID) -> User | None:
+        rows = await self._fetch(postgres_sql(USER), {"id": user_id})
+        return User(*rows[0]) if rows else None
 
     async def close(self) -> None:
         """Close the pool; the next read opens a new one (in the event loop it runs in)."""
@@ -156,7 +165,7 @@ class PsycopgListingQueries:
         return self._pool
 
 
-class SqlAlchemyListingQueries:
+class SqlAlchemyReadQueries:
     """Any engine, on a worker thread: SQLite (the embedded default), or PostgreSQL for comparison."""
 
     def __init__(self, engine: sa.Engine) -> None:
@@ -174,6 +183,10 @@ class SqlAlchemyListingQueries:
         statement = search_statement(shape, CARD_COLUMNS)
         parameters = search_parameters(criteria, after, now, postgres=self._postgres)
         return _cards(await anyio.to_thread.run_sync(self._fetch, statement, parameters))
+
+    async def user(self, user_id: uuid.UUID) -> User | None:
+        rows = await anyio.to_thread.run_sync(self._fetch, USER, {"id": user_id})
+        return User(*rows[0]) if rows else None
 
     def _fetch(self, statement: sa.Select[Any], parameters: dict[str, Any]) -> list[Any]:
         try:

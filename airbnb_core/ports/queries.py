@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Protocol
 
 from airbnb_core.domain.search import SearchCriteria, SortValue
+from airbnb_core.domain.users import User
 
 
 @dataclass(slots=True)
@@ -75,6 +76,13 @@ class PropertyView(PropertyCard):
 
 
 PAGE_FIELDS = tuple(name for name in PropertyView.__dataclass_fields__ if name != "host")
+
+
+class UserQueries(Protocol):
+    """The account an access token names, read on every authenticated request: from the primary database,
+    so that a revocation (a raised session version) counts at once."""
+
+    async def user(self, user_id: uuid.UUID) -> User | None: ...
 
 
 class ListingQueries(Protocol):

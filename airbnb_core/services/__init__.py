@@ -11,7 +11,7 @@ from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.jobs import NO_JOBS, JobQueue
 from airbnb_core.ports.notifications import UNNOTIFIED, DeliveryLog, Notifier
 from airbnb_core.ports.payments import PaymentGateway
-from airbnb_core.ports.queries import ListingQueries
+from airbnb_core.ports.queries import ListingQueries, UserQueries
 from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
 from airbnb_core.ports.security import PasswordHasher, TokenService
 from airbnb_core.ports.unit_of_work import UnitOfWork
@@ -41,6 +41,7 @@ def build_services(
     *,
     read_uow: Callable[[], UnitOfWork] | None = None,
     queries: ListingQueries | None = None,
+    user_queries: UserQueries | None = None,
     clock: Clock,
     hasher: PasswordHasher,
     tokens: TokenService,
@@ -63,8 +64,8 @@ def build_services(
     ``bootstrap.py`` calls it with the production adapters, ``in_memory_platform`` with in-memory ones,
     and tests with whatever they put under test. ``read_uow``, when given, opens the units of work of the
     listings' public reads (a read replica's); every write, and every read inside one, uses ``uow``.
-    ``queries`` answers the anonymous listing pages and searches; without it the repositories of ``read_uow``
-    (or ``uow``) do.
+    ``queries`` answers the anonymous listing pages and searches, ``user_queries`` the account behind each access
+    token (from the primary); without them the repositories of ``read_uow`` (or ``uow``) and ``uow`` do.
     """
     handlers = after_commit_handlers(cache=cache, jobs=jobs)
 
@@ -81,7 +82,13 @@ def build_services(
 
     return Services(
         accounts=Accounts(
-            unit_of_work, hasher, tokens, clock, limiter=limiter, attempts_per_minute=attempts_per_minute
+            unit_of_work,
+            hasher,
+            tokens,
+            clock,
+            limiter=limiter,
+            attempts_per_minute=attempts_per_minute,
+            users=user_queries,
         ),
         listings=Listings(unit_of_work, clock, reads=reads),
         listing_reads=ListingReads(queries or UnitOfWorkListingQueries(reads or unit_of_work), clock),

@@ -32,6 +32,7 @@ from airbnb_core.domain.users import (
     validate_password,
 )
 from airbnb_core.ports.clock import Clock
+from airbnb_core.ports.queries import UserQueries
 from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
 from airbnb_core.ports.security import AccessClaims, PasswordHasher, TokenService
 from airbnb_core.ports.unit_of_work import UnitOfWork
@@ -67,6 +68,17 @@ def hash_refresh_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class UnitOfWorkUserQueries:
+    """``UserQueries`` over any unit of work: what the in-memory platform and library users get."""
+
+    def __init__(self, uow: Callable[[], UnitOfWork]) -> None:
+        self._uow = uow
+
+    async def user(self, user_id: uuid.UUID) -> User | None:
+        with self._uow() as uow:
+            return uow.users.get(user_id)
+
+
 class Accounts:
     """Every account action, each in its own transaction."""
 
@@ -80,8 +92,10 @@ class Accounts:
         limiter: RateLimiter = UNLIMITED,
         attempts_per_minute: int = 10,
         refresh_token_ttl: timedelta = REFRESH_TOKEN_TTL,
+        users: UserQueries | None = None,
     ) -> None:
         self._uow = uow
+        self._users = users or UnitOfWorkUserQueries(uow)
         self._limiter = limiter
         self._attempts_per_minute = attempts_per_minute
         self._hasher = hasher
@@ -187,11 +201,12 @@ class Accounts:
         claims = self._tokens.verify_access_token(access_token, self._clock.now())
         with self._uow() as uow:
             user = uow.users.get(claims.user_id)
-        if user is None or not user.is_active:
-            raise Unauthenticated("account is not active", code="invalid_token")
-        if user.session_version != claims.session_version:
-            raise Unauthenticated("access token was revoked; refresh the session or sign in", code="token_revoked")
-        return user
+        return _authenticated(user, claims)
+
+    async def authenticate_async(self, access_token: str) -> User:
+        """``authenticate`` on the query port: one read, no transaction and no worker thread, for the web edge."""
+        claims = self._tokens.verify_access_token(access_token, self._clock.now())
+        return _authenticated(await self._users.user(claims.user_id), claims)
 
     def update_profile(self, actor: User, cmd: UpdateProfile) -> User:
         errors: list[FieldError] = []
@@ -313,3 +328,11 @@ class Accounts:
 def _require_admin(actor: User) -> None:
     if not actor.is_admin:
         raise Forbidden("only administrators may do this")
+
+
+def _authenticated(user: User | None, claims: AccessClaims) -> User:
+    if user is None or not user.is_active:
+        raise Unauthenticated("account is not active", code="invalid_token")
+    if user.session_version != claims.session_version:
+        raise Unauthenticated("access token was revoked; refresh the session or sign in", code="token_revoked")
+    return user

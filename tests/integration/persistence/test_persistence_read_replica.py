@@ -7,6 +7,7 @@ would fail, and taking its SELECT on one table away shows which reads it serves.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 import bootstrap
 from airbnb_core.domain.search import SearchCriteria
 from airbnb_core.domain.stay import Stay
-from airbnb_core.services.accounts import RegisterUser
+from airbnb_core.services.accounts import LogIn, RegisterUser
 from airbnb_core.services.bookings import RequestBooking
 from airbnb_core.services.listings import PropertyChanges, PropertyDraft
 from tests.conftest import POSTGRES_ADMIN_URL
@@ -139,3 +140,32 @@ def test_a_server_with_a_read_url_checks_both_databases_when_asked_if_ready(
         assert ready.status_code == 200, ready.text
         assert "database_replica" in ready.text
         assert http.get("/api/v1/properties", params={"city": "Lyon"}).json()["items"] == []
+
+
+def test_the_async_read_side_reads_the_replica_and_the_token_s_account_the_primary(
+    postgres_url: str, reader: tuple[str, str]
+) -> None:
+    read_url, admin_url = reader
+    settings = dataclasses.replace(production_like_settings(postgres_url, None), database_read_url=read_url)
+    container = bootstrap.build_container(settings)
+    fast_hashing(container)
+    services = container.services()
+    host = services.accounts.register(RegisterUser("Hana", "hana@example.com", "a-long-password", True))
+    place = services.listings.create(host, DRAFT)
+    token = services.accounts.log_in(LogIn("hana@example.com", "a-long-password")).access_token
+
+    async def reads() -> None:
+        assert (await services.listing_reads.details(place.id)).title == "Loft"
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f"REVOKE SELECT ON properties, users FROM {sa.make_url(read_url).username}")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            await services.listing_reads.details(place.id)
+        assert (await services.accounts.authenticate_async(token)).id == host.id
+        for queries in (container.listing_queries(), container.user_queries()):
+            await queries.close()
+
+    try:
+        asyncio.run(reads())
+    finally:
+        container.read_engine().dispose()
+        container.engine().dispose()

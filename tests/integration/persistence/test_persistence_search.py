@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from persistence_store import NOW, Store
 
 from adapters.persistence import (
-    PsycopgListingQueries,
-    SqlAlchemyListingQueries,
+    PsycopgReadQueries,
+    SqlAlchemyReadQueries,
     SqlAlchemyUnitOfWork,
     create_engine,
     make_session_factory,
@@ -647,9 +647,9 @@ def test_the_read_side_answers_what_the_in_memory_reference_answers(engine: sa.E
     users, places, bookings = _random_world(rng)
     catalogue = Catalogue(engine, mirror(Store(engine), users, places, bookings), {})
     reference = UnitOfWorkListingQueries(lambda: InMemoryUnitOfWork(catalogue.reference))
-    adapters: list[ListingQueries] = [SqlAlchemyListingQueries(engine)]
+    adapters: list[ListingQueries] = [SqlAlchemyReadQueries(engine)]
     if engine.dialect.name == "postgresql":
-        adapters.append(PsycopgListingQueries(engine.url.render_as_string(hide_password=False)))
+        adapters.append(PsycopgReadQueries(engine.url.render_as_string(hide_password=False)))
 
     async def cross_check() -> int:
         non_empty = 0
@@ -673,7 +673,7 @@ def test_the_read_side_answers_what_the_in_memory_reference_answers(engine: sa.E
                 assert await queries.public_property(place.id) == expected_page
         assert await adapters[-1].public_property(uuid.uuid4()) is None
         for queries in adapters:
-            if isinstance(queries, PsycopgListingQueries):
+            if isinstance(queries, PsycopgReadQueries):
                 await queries.close()
         return non_empty
 
