@@ -127,11 +127,15 @@ def permuted_lua(paths: list[str], threads: int, offset: int = 0) -> str:
     multiplier = 7919
     while math.gcd(multiplier, len(paths)) != 1:
         multiplier += 2
+    width = len(paths[0])
+    if any(len(path) != width for path in paths):
+        raise ValueError("permuted_lua wants paths of one length (e.g. one per listing id)")
+    # One string constant rather than a table of them: LuaJIT caps the constants of a chunk (~65k).
     return (
         _THREAD_NUMBERING
         + f"""
-local paths = {_lua_list(paths)}
-local size, multiplier, stride = #paths, {multiplier}, {threads}
+local paths = ({_lua_list(["".join(paths)])})[1]
+local size, width, multiplier, stride = {len(paths)}, {width}, {multiplier}, {threads}
 local n = 0
 
 function init(args)
@@ -141,7 +145,7 @@ end
 function request()
   local k = (n * multiplier) % size
   n = n + stride
-  return wrk.format("GET", paths[k + 1])
+  return wrk.format("GET", paths:sub(k * width + 1, (k + 1) * width))
 end
 """
     )
