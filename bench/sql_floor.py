@@ -438,9 +438,24 @@ def _async_client(
             return "error"
         return "conflict"  # reached only when psycopg.Rollback left the block
 
+    async def connect() -> psycopg.AsyncConnection[Any] | None:
+        # The PostgreSQL server is shared: when it has no connection slot left ("too many clients"), retry
+        # until the measured part starts; a connection still refused then is counted, not fatal.
+        while True:
+            try:
+                return await psycopg.AsyncConnection.connect(dsn, autocommit=True)
+            except psycopg.OperationalError:
+                if time.time() >= measure_from:
+                    return None
+                await asyncio.sleep(0.5)
+
     async def worker(number: int) -> None:
         rng = random.Random(index * 7919 + number)  # noqa: S311 - load generation, not security
-        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        opened = await connect()
+        if opened is None:
+            outcomes["connection refused"] += 1
+            return
+        async with opened as conn:
             await asyncio.sleep(max(0.0, start - time.time()))
             n = (index * connections + number) * 7  # connections start at different points of the rotation
             while (now := time.time()) < stop:
