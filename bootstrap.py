@@ -19,6 +19,7 @@ import anyio.to_thread
 import redis
 from dependency_injector import containers, providers
 from litestar import Litestar
+from sqlalchemy import make_url
 
 from adapters.cache import (
     InMemoryResponseCache,
@@ -39,7 +40,9 @@ from adapters.payments import ProviderContext, known_providers, load_provider
 from adapters.payments.sandbox import SandboxPaymentGateway
 from adapters.persistence import (
     POOL_SIZE,
+    PsycopgListingQueries,
     SqlAlchemyIdempotencyStore,
+    SqlAlchemyListingQueries,
     SqlAlchemyUnitOfWork,
     create_engine,
     make_session_factory,
@@ -238,6 +241,12 @@ class Container(containers.DeclarativeContainer):
         replica=providers.Singleton(create_engine, config.database_read_url),
     )
     read_unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, providers.Singleton(make_session_factory, read_engine))
+    # The anonymous listing pages and searches (adapters/persistence/queries.py says why two).
+    listing_queries = providers.Selector(
+        config.read_driver,
+        psycopg=providers.Singleton(PsycopgListingQueries, config.read_database_url),
+        sqlalchemy=providers.Singleton(SqlAlchemyListingQueries, read_engine),
+    )
 
     clock = providers.Singleton(SystemClock)
     idempotency_store = providers.Singleton(SqlAlchemyIdempotencyStore, engine, clock)
@@ -298,6 +307,7 @@ class Container(containers.DeclarativeContainer):
         build_services,
         unit_of_work.provider,
         read_uow=read_unit_of_work.provider,
+        queries=listing_queries,
         clock=clock,
         hasher=password_hasher,
         tokens=token_service,
@@ -318,6 +328,9 @@ def build_container(settings: Settings) -> Container:
     values["shared_state"] = "redis" if settings.redis_url else "memory"
     values["notifier"] = "smtp" if settings.smtp_url else "log"
     values["read_side"] = "replica" if settings.database_read_url else "primary"
+    values["read_database_url"] = settings.database_read_url or settings.database_url
+    postgres = make_url(values["read_database_url"]).get_backend_name() == "postgresql"
+    values["read_driver"] = "psycopg" if postgres else "sqlalchemy"
     container.config.from_dict(values)
     jobs = container.job_queue()
     if isinstance(jobs, InlineJobQueue):
@@ -372,6 +385,9 @@ def build_app(settings: Settings | None = None, container: Container | None = No
     services = container.services()
     readiness = {"database": lambda: ping(container.engine())}
     shutdown: list[Callable[[], object]] = [lambda: container.engine().dispose()]
+    queries = container.listing_queries()
+    if isinstance(queries, PsycopgListingQueries):
+        shutdown.append(queries.close)
     instrument_pool(container.engine())
     if settings.database_read_url:
         read_engine = container.read_engine()

@@ -12,7 +12,6 @@ from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ControllerRouterHandler
 from prometheus_client.registry import Collector
 
@@ -23,7 +22,7 @@ from adapters.http.bodies import decode_body_strictly
 from adapters.http.bookings import BookingController, quote
 from adapters.http.caching import CachedReads, ResponseCache
 from adapters.http.docs import ScalarPage, SwaggerPage, docs_router
-from adapters.http.headers import RequestIdMiddleware, add_response_headers, log_request_ids
+from adapters.http.headers import add_response_headers, log_request_ids
 from adapters.http.idempotency import idempotent_request_dependency
 from adapters.http.openapi import ClosedRequestBodies
 from adapters.http.payments import BookingPaymentController
@@ -88,8 +87,7 @@ def create_app(deps: HttpDependencies, settings: HttpSettings | None = None) -> 
             quote,
         ],
     )
-    prometheus = PrometheusConfig(app_name="airbnb", prefix="airbnb", group_path=True, exclude=["^/metrics$"])
-    middleware: list[Any] = [RequestIdMiddleware(), prometheus.middleware]
+    middleware: list[Any] = []
     trusted_proxies = TrustedProxies(settings.trusted_proxies)
     if trusted_proxies:
         middleware.insert(0, ProxyHeadersMiddleware(trusted_proxies))  # first: everything after sees the client

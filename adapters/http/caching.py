@@ -8,9 +8,9 @@ write can never be served after it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import anyio.to_thread
 import msgspec
@@ -38,8 +38,14 @@ class EncodedJson(Response[bytes], Generic[S]):
     """
 
 
-def encoded_json(value: S, headers: dict[str, str] | None = None) -> EncodedJson[S]:
+def encoded_json(value: Any, headers: dict[str, str] | None = None) -> EncodedJson[Any]:
+    """``value`` (a Struct, or a read view of the core, which msgspec encodes as it is) as a JSON response."""
     return EncodedJson(msgspec.json.encode(value), media_type=MediaType.JSON, headers=headers)
+
+
+def in_thread(produce: Callable[[], object]) -> Callable[[], Awaitable[object]]:
+    """A blocking producer (a use case on the unit of work) as an awaitable one, run on a worker thread."""
+    return lambda: anyio.to_thread.run_sync(produce)
 
 
 class ResponseCache(Protocol):
@@ -69,10 +75,10 @@ async def cached_json(
     endpoint: str,
     key: str,
     scopes: Sequence[str],
-    produce: Callable[[], S],
+    produce: Callable[[], Awaitable[object]],
     ttl_seconds: int = TTL_SECONDS,
-) -> EncodedJson[S]:
-    """Serve the cached JSON for ``key``, or compute it in a worker thread and cache it."""
+) -> EncodedJson[Any]:
+    """Serve the cached JSON for ``key``, or compute and encode it and cache it."""
     digest = hashlib.sha256(key.encode()).hexdigest()
     body, versioned_key = await cache.lookup(f"{endpoint}:{digest}", scopes)
     if body is not None:
@@ -80,7 +86,7 @@ async def cached_json(
         return EncodedJson(body, media_type=MediaType.JSON, headers={"X-Cache": "hit"})
     result = "miss" if versioned_key is not None else "bypass"
     CACHE_LOOKUPS.labels(endpoint, result).inc()
-    answer = encoded_json(await anyio.to_thread.run_sync(produce), headers={"X-Cache": result})
+    answer = encoded_json(await produce(), headers={"X-Cache": result})
     if versioned_key is not None:
         await cache.store(versioned_key, answer.content, ttl_seconds)
     return answer

@@ -8,9 +8,7 @@ import re
 import uuid
 
 from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 REQUEST_ID_HEADER = "x-request-id"
 # A client's id is echoed only when it is short, visible ASCII: it lands in logs and headers.
@@ -37,19 +35,6 @@ def request_id_of(scope: Scope) -> str:
         sent = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"x-request-id"), "")
         request_id = state[_STATE_KEY] = sent if _SAFE_REQUEST_ID.match(sent) else uuid.uuid4().hex
     return request_id
-
-
-class RequestIdMiddleware(ASGIMiddleware):
-    """Makes the request id available to every log line written while the request is served."""
-
-    scopes = (ScopeType.HTTP,)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        token = current_request_id.set(request_id_of(scope))
-        try:
-            await next_app(scope, receive, send)
-        finally:
-            current_request_id.reset(token)
 
 
 async def add_response_headers(message: Message, scope: Scope) -> None:

@@ -13,7 +13,14 @@ from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from adapters.http.auth import BEARER_SECURITY
-from adapters.http.caching import CLOCK_DEPENDENT_TTL_SECONDS, CachedReads, EncodedJson, cached_json, encoded_json
+from adapters.http.caching import (
+    CLOCK_DEPENDENT_TTL_SECONDS,
+    CachedReads,
+    EncodedJson,
+    cached_json,
+    encoded_json,
+    in_thread,
+)
 from adapters.http.inputs import Country, text_parameter
 from adapters.http.openapi import problems
 from adapters.http.schemas import (
@@ -27,7 +34,6 @@ from adapters.http.schemas import (
     to_changes,
     to_draft,
     to_property,
-    to_property_page,
     to_review_page,
 )
 from adapters.web import bearer_token
@@ -35,7 +41,7 @@ from airbnb_core.domain.pagination import CURSOR_MAX_LENGTH, LIMIT_DEFAULT, LIMI
 from airbnb_core.domain.properties import AMENITIES, CITY_MAX, GUESTS_MAX, PRICE_MAX
 from airbnb_core.domain.search import QUERY_MAX, SearchCriteria, SearchSort
 from airbnb_core.domain.users import User
-from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, property_scope
+from airbnb_core.ports.cache import PROFILES_SCOPE, property_scope
 from airbnb_core.services.listings import Listings, PropertyDetails
 
 Limit = Annotated[int, Parameter(ge=1, le=LIMIT_MAX, description="Page size (1–100)")]
@@ -120,14 +126,9 @@ class PropertyController(Controller):
             city, country, q, check_in, check_out, guests, min_price, max_price, amenities, instant_book, lat, lng,
             radius_km, sort,
         )  # fmt: skip
-        return await cached_json(
-            reads.cache,
-            "search",
-            f"{criteria!r}|{limit}|{cursor}",
-            [SEARCH_SCOPE],
-            lambda: to_property_page(reads.services.listings.search(criteria, limit=limit, cursor=cursor)),
-            CLOCK_DEPENDENT_TTL_SECONDS,
-        )
+        # Not cached: on realistic traffic (random cities and dates) a cache's lookup and store on every miss
+        # cost more than its few hits save (measured in bench/README.md, "The read path").
+        return encoded_json(await reads.services.listing_reads.search(criteria, limit=limit, cursor=cursor))
 
     @post(
         "/",
@@ -151,21 +152,16 @@ class PropertyController(Controller):
         reads: NamedDependency[CachedReads],
     ) -> EncodedJson[Property]:
         """A listing with its host's public profile, rating and review count."""
-        listings, accounts = reads.services.listings, reads.services.accounts
+        services = reads.services
         token = bearer_token(request.headers.get("authorization"))
         if token is not None:
             # Hosts and admins may see inactive listings, so a signed-in answer is personal: never cached.
             def personal() -> Property:
-                return to_property(listings.details(property_id, viewer=accounts.authenticate(token)))
+                return to_property(services.listings.details(property_id, viewer=services.accounts.authenticate(token)))
 
             return encoded_json(await anyio.to_thread.run_sync(personal))
-        return await cached_json(
-            reads.cache,
-            "property",
-            str(property_id),
-            [property_scope(property_id), PROFILES_SCOPE],
-            lambda: to_property(listings.details(property_id)),
-        )
+        # Not cached, like the search: one primary-key read costs less than a cache's lookup and store.
+        return encoded_json(await services.listing_reads.details(property_id))
 
     @patch(
         "/{property_id:uuid}",
@@ -213,7 +209,7 @@ class PropertyController(Controller):
             "availability",
             f"{property_id}|{start}|{end}",
             [property_scope(property_id)],
-            lambda: to_availability(reads.services.listings.availability(property_id, start, end)),
+            in_thread(lambda: to_availability(reads.services.listings.availability(property_id, start, end))),
             CLOCK_DEPENDENT_TTL_SECONDS,
         )
 
@@ -231,5 +227,5 @@ class PropertyController(Controller):
             "reviews",
             f"{property_id}|{limit}|{cursor}",
             [property_scope(property_id), PROFILES_SCOPE],
-            lambda: to_review_page(reads.services.listings.reviews(property_id, limit=limit, cursor=cursor)),
+            in_thread(lambda: to_review_page(reads.services.listings.reviews(property_id, limit=limit, cursor=cursor))),
         )

@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 
 from airbnb_core.domain.errors import FieldError, InvalidInput, raise_if_any
 from airbnb_core.domain.pagination import BIGINT_MAX, decode_cursor, encode_cursor, parse_instant
-from airbnb_core.domain.properties import CITY_MAX, GUESTS_MAX, PRICE_MAX, Property
+from airbnb_core.domain.properties import CITY_MAX, GUESTS_MAX, PRICE_MAX
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.text import clean_text
 
@@ -149,12 +150,27 @@ class SearchCriteria:
 SortValue = int | Decimal | datetime
 
 
-def sort_value(place: Property, sort: SearchSort) -> SortValue:
+class Ranked(Protocol):
+    """What a search orders by: a ``Property``, or a search result read straight from the database."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def price_per_night(self) -> int: ...
+    @property
+    def rating_avg(self) -> Decimal | float | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def sort_value(place: Ranked, sort: SearchSort) -> SortValue:
     """The value ``sort`` orders by; ties are broken by id in the same direction."""
     if sort in (SearchSort.PRICE_ASC, SearchSort.PRICE_DESC):
         return place.price_per_night
     if sort is SearchSort.RATING:
-        return place.rating_avg or Decimal(0)
+        rating = place.rating_avg or 0
+        # A read view carries the rating as the float it is sent as; str() gives back its two decimals.
+        return rating if isinstance(rating, Decimal) else Decimal(str(rating))
     return place.created_at
 
 
@@ -162,7 +178,7 @@ def ascending(sort: SearchSort) -> bool:
     return sort is SearchSort.PRICE_ASC
 
 
-def encode_position(place: Property, sort: SearchSort) -> str:
+def encode_position(place: Ranked, sort: SearchSort) -> str:
     value = sort_value(place, sort)
     return encode_cursor([sort.value, value.isoformat() if isinstance(value, datetime) else str(value), str(place.id)])
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
-SEARCH_SCOPE = "search"
 # Any public profile (name, hosting, active): answers that show a host or an author depend on it.
 PROFILES_SCOPE = "profiles"
 

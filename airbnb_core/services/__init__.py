@@ -11,12 +11,14 @@ from airbnb_core.ports.clock import Clock
 from airbnb_core.ports.jobs import NO_JOBS, JobQueue
 from airbnb_core.ports.notifications import UNNOTIFIED, DeliveryLog, Notifier
 from airbnb_core.ports.payments import PaymentGateway
+from airbnb_core.ports.queries import ListingQueries
 from airbnb_core.ports.rate_limit import UNLIMITED, RateLimiter
 from airbnb_core.ports.security import PasswordHasher, TokenService
 from airbnb_core.ports.unit_of_work import UnitOfWork
 from airbnb_core.services.accounts import Accounts
 from airbnb_core.services.bookings import Bookings
 from airbnb_core.services.handlers import after_commit_handlers
+from airbnb_core.services.listing_reads import ListingReads, UnitOfWorkListingQueries
 from airbnb_core.services.listings import Listings
 from airbnb_core.services.notifications import Notifications
 from airbnb_core.services.payments import Payments
@@ -27,6 +29,7 @@ from airbnb_core.services.reviews import Reviews
 class Services:
     accounts: Accounts
     listings: Listings
+    listing_reads: ListingReads
     bookings: Bookings
     payments: Payments
     reviews: Reviews
@@ -37,6 +40,7 @@ def build_services(
     uow: Callable[[], UnitOfWork],
     *,
     read_uow: Callable[[], UnitOfWork] | None = None,
+    queries: ListingQueries | None = None,
     clock: Clock,
     hasher: PasswordHasher,
     tokens: TokenService,
@@ -59,6 +63,8 @@ def build_services(
     ``bootstrap.py`` calls it with the production adapters, ``in_memory_platform`` with in-memory ones,
     and tests with whatever they put under test. ``read_uow``, when given, opens the units of work of the
     listings' public reads (a read replica's); every write, and every read inside one, uses ``uow``.
+    ``queries`` answers the anonymous listing pages and searches; without it the repositories of ``read_uow``
+    (or ``uow``) do.
     """
     handlers = after_commit_handlers(cache=cache, jobs=jobs)
 
@@ -71,12 +77,14 @@ def build_services(
         return unit_of_work
 
     unit_of_work = opener(uow)
+    reads = opener(read_uow) if read_uow else None
 
     return Services(
         accounts=Accounts(
             unit_of_work, hasher, tokens, clock, limiter=limiter, attempts_per_minute=attempts_per_minute
         ),
-        listings=Listings(unit_of_work, clock, reads=opener(read_uow) if read_uow else None),
+        listings=Listings(unit_of_work, clock, reads=reads),
+        listing_reads=ListingReads(queries or UnitOfWorkListingQueries(reads or unit_of_work), clock),
         bookings=Bookings(unit_of_work, clock, gateway, terms),
         payments=Payments(unit_of_work, clock, gateway, terms),
         reviews=Reviews(unit_of_work, clock),
@@ -84,4 +92,14 @@ def build_services(
     )
 
 
-__all__ = ["Accounts", "Bookings", "Listings", "Notifications", "Payments", "Reviews", "Services", "build_services"]
+__all__ = [
+    "Accounts",
+    "Bookings",
+    "ListingReads",
+    "Listings",
+    "Notifications",
+    "Payments",
+    "Reviews",
+    "Services",
+    "build_services",
+]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from airbnb_core.domain.events import BookingEvent, DatesHeld, Event, ListingChanged, ProfileChanged, UserDeactivated
-from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, CacheInvalidator, property_scope
+from airbnb_core.ports.cache import PROFILES_SCOPE, CacheInvalidator, property_scope
 from airbnb_core.ports.jobs import JobQueue
 from airbnb_core.ports.unit_of_work import EventHandler
 from airbnb_core.services.notifications import RELAY_JOB, RELAY_JOB_ID
@@ -18,13 +18,11 @@ def cache_scopes(event: Event) -> tuple[str, ...]:
     """The cached answers that ``event`` makes stale."""
     match event:
         case ListingChanged(property_id=property_id):
-            return property_scope(property_id), SEARCH_SCOPE
-        case ProfileChanged():
+            return (property_scope(property_id),)
+        case ProfileChanged() | UserDeactivated():
             return (PROFILES_SCOPE,)
-        case UserDeactivated():
-            return PROFILES_SCOPE, SEARCH_SCOPE  # a deactivated host's listings leave search too
         case BookingEvent(property_id=property_id) | DatesHeld(property_id=property_id):
-            return property_scope(property_id), SEARCH_SCOPE  # its calendar and dated searches
+            return (property_scope(property_id),)  # its calendar
     return ()
 
 

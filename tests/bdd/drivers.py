@@ -14,7 +14,7 @@ from airbnb_core.domain.bookings import BookingStatus
 from airbnb_core.domain.search import SearchCriteria, SearchSort
 from airbnb_core.domain.stay import Stay
 from airbnb_core.inmemory import InMemoryPlatform, InMemoryUnitOfWork
-from airbnb_core.ports.cache import SEARCH_SCOPE, CacheInvalidator, property_scope
+from airbnb_core.ports.cache import CacheInvalidator, property_scope
 from airbnb_core.ports.unit_of_work import UnitOfWork
 from airbnb_core.services.accounts import LogIn, RegisterUser, UpdateProfile
 from airbnb_core.services.listings import PropertyChanges, PropertyDetails, PropertyDraft
@@ -116,7 +116,7 @@ def _book(uow: UnitOfWork, cache: CacheInvalidator, property_id: str, guest_id: 
         uow.bookings.add(booking)
         uow.commit()
     # What the booking use cases will do after every change of availability.
-    cache.invalidate(property_scope(booking.property_id), SEARCH_SCOPE)
+    cache.invalidate(property_scope(booking.property_id))
 
 
 def _property_dict(details: PropertyDetails) -> dict[str, Any]:

@@ -112,6 +112,21 @@ def samples(body: str, name: str, **labels: str) -> list[float]:
     ]
 
 
+def a_listing(base_url: str) -> str:
+    """A new host's new listing, through the API."""
+    email, password = f"h-{uuid.uuid4().hex[:12]}@example.com", "pass-word-1"
+    api = base_url + "/api/v1"
+    httpx.post(api + "/auth/register", json={"name": "Hal", "email": email, "password": password, "is_host": True})
+    token = httpx.post(api + "/auth/login", json={"email": email, "password": password}).json()["access_token"]
+    body = {
+        "title": "Dune house", "location": "Zeedijk 1", "city": "Knokke", "country": "BE", "latitude": 51.35,
+        "longitude": 3.29, "price_per_night": 15_000, "currency": "EUR", "max_guests": 4,
+    }  # fmt: skip
+    created = httpx.post(api + "/properties", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
 def test_metrics_add_up_every_worker_s_requests(tmp_path: Path, redis_url: str) -> None:
     env = {
         "AIRBNB_DATABASE_URL": f"sqlite:///{tmp_path}/metrics.db",
@@ -128,6 +143,9 @@ def test_metrics_add_up_every_worker_s_requests(tmp_path: Path, redis_url: str) 
             assert httpx.get(server.url + "/ready").status_code == 200
         for _ in range(2):
             assert httpx.get(server.url + "/api/v1/properties", params={"city": "Knokke"}).status_code == 200
+        calendar = server.url + f"/api/v1/properties/{a_listing(server.url)}/availability"
+        for _ in range(2):
+            assert httpx.get(calendar).status_code == 200
         [metrics_dir] = tmp_path.glob("airbnb-metrics-*")
         assert len(list(metrics_dir.glob("counter_*.db"))) == 2  # both workers counted requests
         for _ in range(6):  # whichever worker answers the scrape, it reports both workers' counts

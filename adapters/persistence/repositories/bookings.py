@@ -30,7 +30,7 @@ def _booking(row: BookingRow) -> Booking:
     return _to_entity(row, Booking, status=BookingStatus, cancelled_by=_optional(CancelledBy))
 
 
-def _holds_dates(now: datetime) -> sa.ColumnElement[bool]:
+def _holds_dates(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bool]:
     """``Booking.blocks_dates`` in SQL: confirmed, or pending or requested with a hold not yet run out.
 
     The active-status test repeats the predicate of the ``bookings_no_overlap`` index so that index applies.
@@ -61,16 +61,16 @@ def _status_at(status: BookingStatus, now: datetime) -> sa.ColumnElement[bool]:
     return BookingRow.status == status.value
 
 
-def _overlaps(stay: Stay, postgres: bool) -> sa.ColumnElement[bool]:
-    """Bookings whose half-open stay overlaps ``stay``."""
+def _overlaps(check_in: Any, check_out: Any, postgres: bool) -> sa.ColumnElement[bool]:
+    """Bookings whose half-open stay overlaps ``[check_in, check_out)`` (dates or bound parameters)."""
     if postgres:
         # The exclusion constraint's own expression, so that its GiST index answers the test.
-        def stay_range(check_in: Any, check_out: Any) -> sa.ColumnElement[Any]:
-            return sa.func.daterange(check_in, check_out, sa.literal_column("'[)'"))
+        def stay_range(start: Any, end: Any) -> sa.ColumnElement[Any]:
+            return sa.func.daterange(start, end, sa.literal_column("'[)'"))
 
         booked = stay_range(BookingRow.check_in_date, BookingRow.check_out_date)
-        return booked.bool_op("&&")(stay_range(stay.check_in, stay.check_out))
-    return sa.and_(BookingRow.check_in_date < stay.check_out, BookingRow.check_out_date > stay.check_in)
+        return booked.bool_op("&&")(stay_range(check_in, check_out))
+    return sa.and_(BookingRow.check_in_date < check_out, BookingRow.check_out_date > check_in)
 
 
 class SqlAlchemyBookingRepository(_Repository):
@@ -103,9 +103,10 @@ class SqlAlchemyBookingRepository(_Repository):
         # exclusion constraint's check: a deadlock, whose victim would get an error instead of a 409.
         # Locking the property first (NO KEY UPDATE leaves foreign-key checks free) queues them, so
         # the second sees the first's booking when it checks. SQLite's write transactions already queue.
+        # The whole row, not its id: the use case reads the property next, which then costs no round trip.
         if self._postgres:
-            calendar = sa.select(PropertyRow.id).where(PropertyRow.id == property_id)
-            self._session.execute(calendar.with_for_update(key_share=True))  # FOR NO KEY UPDATE
+            calendar = sa.select(PropertyRow).where(PropertyRow.id == property_id)
+            self._session.scalars(calendar.with_for_update(key_share=True)).first()  # FOR NO KEY UPDATE
 
     def expire_lapsed(
         self, now: datetime, *, property_id: uuid.UUID | None = None, overlapping: Stay | None = None
@@ -129,12 +130,15 @@ class SqlAlchemyBookingRepository(_Repository):
     def held_stays(
         self, property_ids: Collection[uuid.UUID], start: date, end: date, now: datetime
     ) -> dict[uuid.UUID, list[Stay]]:
-        window = Stay(start, end)
         if not property_ids:
             return {}
         query = (
             sa.select(BookingRow.property_id, BookingRow.check_in_date, BookingRow.check_out_date)
-            .where(BookingRow.property_id.in_(set(property_ids)), _overlaps(window, self._postgres), _holds_dates(now))
+            .where(
+                BookingRow.property_id.in_(set(property_ids)),
+                _overlaps(start, end, self._postgres),
+                _holds_dates(now),
+            )
             .order_by(BookingRow.check_in_date, BookingRow.check_out_date)
         )
         held: dict[uuid.UUID, list[Stay]] = {}

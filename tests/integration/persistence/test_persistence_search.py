@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -15,7 +16,14 @@ import pytest
 import sqlalchemy as sa
 from persistence_store import NOW, Store
 
-from adapters.persistence import SqlAlchemyUnitOfWork, create_engine, make_session_factory, upgrade
+from adapters.persistence import (
+    PsycopgListingQueries,
+    SqlAlchemyListingQueries,
+    SqlAlchemyUnitOfWork,
+    create_engine,
+    make_session_factory,
+    upgrade,
+)
 from airbnb_core.domain.bookings import Booking, BookingStatus
 from airbnb_core.domain.properties import Property
 from airbnb_core.domain.reviews import Review
@@ -23,6 +31,8 @@ from airbnb_core.domain.search import Circle, SearchCriteria, SearchSort, SortVa
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
 from airbnb_core.inmemory import FixedClock, InMemoryStore, InMemoryUnitOfWork
+from airbnb_core.ports.queries import ListingQueries
+from airbnb_core.services.listing_reads import UnitOfWorkListingQueries
 from airbnb_core.services.listings import Listings
 from tests.builders import a_booking, a_property, a_user
 from tests.support.services import services_on
@@ -627,3 +637,44 @@ def test_search_returns_what_the_in_memory_reference_returns(engine: sa.Engine, 
 
 def test_the_cross_check_vocabulary_has_no_word_inside_another() -> None:
     assert not [(a, b) for a in WORDS for b in WORDS if a != b and a in b]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_the_read_side_answers_what_the_in_memory_reference_answers(engine: sa.Engine, seed: int) -> None:
+    """The query port's database adapters (psycopg's async pool on PostgreSQL, the engine on a thread on both)
+    give the views the reference's entities make: the same listings and pages, the same fields."""
+    rng = random.Random(seed)
+    users, places, bookings = _random_world(rng)
+    catalogue = Catalogue(engine, mirror(Store(engine), users, places, bookings), {})
+    reference = UnitOfWorkListingQueries(lambda: InMemoryUnitOfWork(catalogue.reference))
+    adapters: list[ListingQueries] = [SqlAlchemyListingQueries(engine)]
+    if engine.dialect.name == "postgresql":
+        adapters.append(PsycopgListingQueries(engine.url.render_as_string(hide_password=False)))
+
+    async def cross_check() -> int:
+        non_empty = 0
+        for _ in range(40):
+            criteria = _random_criteria(rng)
+            expected = await reference.search(criteria, after=None, limit=100, now=NOW)
+            non_empty += bool(expected)
+            limit = rng.randint(1, 5)
+            after = (
+                (sort_value(expected[limit - 1], criteria.sort), expected[limit - 1].id)
+                if len(expected) > limit
+                else None
+            )
+            rest = await reference.search(criteria, after=after, limit=limit, now=NOW)
+            for queries in adapters:
+                assert await queries.search(criteria, after=None, limit=100, now=NOW) == expected, criteria
+                assert await queries.search(criteria, after=after, limit=limit, now=NOW) == rest, criteria
+        for place in places:
+            expected_page = await reference.public_property(place.id)
+            for queries in adapters:
+                assert await queries.public_property(place.id) == expected_page
+        assert await adapters[-1].public_property(uuid.uuid4()) is None
+        for queries in adapters:
+            if isinstance(queries, PsycopgListingQueries):
+                await queries.close()
+        return non_empty
+
+    assert asyncio.run(cross_check()) >= 15  # the criteria are not so narrow that the check is vacuous

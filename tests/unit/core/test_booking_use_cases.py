@@ -13,7 +13,7 @@ from airbnb_core.domain.errors import Conflict, DatesUnavailable, Forbidden, Inv
 from airbnb_core.domain.stay import Stay
 from airbnb_core.domain.users import User
 from airbnb_core.inmemory import FixedClock, InMemoryPlatform, ScryptPasswordHasher, in_memory_platform
-from airbnb_core.ports.cache import SEARCH_SCOPE, property_scope
+from airbnb_core.ports.cache import property_scope
 from airbnb_core.services.accounts import RegisterUser
 from airbnb_core.services.bookings import RequestBooking
 from airbnb_core.services.listings import PropertyDraft
@@ -160,12 +160,10 @@ def test_the_property_of_a_booking_is_found_in_a_batch_even_once_taken_down(
     assert list(found) == [place_id] and not found[place_id].is_active
 
 
-def test_a_booking_forgets_the_calendar_and_searches_it_made_stale(
-    platform: InMemoryPlatform, place_id: uuid.UUID
-) -> None:
+def test_a_booking_forgets_the_calendar_it_made_stale(platform: InMemoryPlatform, place_id: uuid.UUID) -> None:
     cache = platform.cache
     assert isinstance(cache, InMemoryResponseCache)
-    before = {scope: cache.versioned_key("k", [scope]) for scope in (property_scope(place_id), SEARCH_SCOPE)}
+    before = {scope: cache.versioned_key("k", [scope]) for scope in (property_scope(place_id),)}
     platform.services.bookings.request(person(platform, "ana"), RequestBooking(place_id, STAY, 1))
     assert all(cache.versioned_key("k", [scope]) != key for scope, key in before.items())
 

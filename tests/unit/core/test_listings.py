@@ -17,7 +17,7 @@ from airbnb_core.inmemory import (
     ScryptPasswordHasher,
     in_memory_platform,
 )
-from airbnb_core.ports.cache import SEARCH_SCOPE, property_scope
+from airbnb_core.ports.cache import property_scope
 from airbnb_core.services.accounts import RegisterUser
 from airbnb_core.services.listings import PropertyChanges, PropertyDraft
 from tests.builders import a_booking
@@ -251,7 +251,7 @@ def test_reviews_are_listed_newest_first_with_their_authors(platform: InMemoryPl
 def test_every_listing_write_invalidates_its_cached_answers(platform: InMemoryPlatform) -> None:
     host = person(platform, "Hana", host=True)
     place = platform.services.listings.create(host, draft())
-    scopes = [property_scope(place.id), SEARCH_SCOPE]
+    scopes = [property_scope(place.id)]
     before = platform.cache.versioned_key("k", scopes)
     platform.services.listings.update(host, place.id, PropertyChanges(title="New title"))
     after_update = platform.cache.versioned_key("k", scopes)

@@ -17,7 +17,7 @@ from airbnb_core.inmemory import (
     ScryptPasswordHasher,
     in_memory_platform,
 )
-from airbnb_core.ports.cache import PROFILES_SCOPE, SEARCH_SCOPE, property_scope
+from airbnb_core.ports.cache import PROFILES_SCOPE, property_scope
 from airbnb_core.services.accounts import RegisterUser, UpdateProfile
 from airbnb_core.services.handlers import invalidate_cache
 from airbnb_core.services.listings import PropertyChanges, PropertyDraft
@@ -66,7 +66,7 @@ def test_a_committed_change_writes_its_event_to_the_outbox_and_invalidates_the_c
         NOW,
         None,
     )
-    assert cache.invalidations == [(property_scope(place.id), SEARCH_SCOPE)]
+    assert cache.invalidations == [(property_scope(place.id),)]
 
 
 def test_a_change_that_is_refused_writes_and_invalidates_nothing(
@@ -138,7 +138,7 @@ def test_one_invalidation_covers_every_scope_the_events_of_a_commit_make_stale(c
 
     invalidate_cache(cache)([ListingChanged(place), ProfileChanged(user), UserDeactivated(user), ListingChanged(place)])
 
-    assert cache.invalidations == [(property_scope(place), SEARCH_SCOPE, PROFILES_SCOPE)]
+    assert cache.invalidations == [(property_scope(place), PROFILES_SCOPE)]
 
 
 def test_profile_changes_and_deactivations_invalidate_the_answers_that_show_profiles(
@@ -150,7 +150,7 @@ def test_profile_changes_and_deactivations_invalidate_the_answers_that_show_prof
     platform.services.accounts.update_profile(host, UpdateProfile(name="Hana B."))
     platform.services.accounts.deactivate(admin, host.id)
 
-    assert cache.invalidations == [(PROFILES_SCOPE,), (PROFILES_SCOPE, SEARCH_SCOPE)]
+    assert cache.invalidations == [(PROFILES_SCOPE,), (PROFILES_SCOPE,)]
     assert [(m.topic, m.payload) for m in platform.store.outbox] == [
         ("ProfileChanged", {"user_id": str(host.id)}),
         ("UserDeactivated", {"user_id": str(host.id)}),
