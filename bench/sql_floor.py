@@ -153,7 +153,7 @@ def search_statements(stays: Sequence[tuple[str, date, date]], guests: int, sort
             min_price=None, max_price=None, amenities=None, instant_book=None, lat=None, lng=None, radius_km=None,
             sort=SearchSort(sort),
         )  # fmt: skip
-        searches.append([queries.postgres_search(criteria, limit=LIMIT_DEFAULT + 1, now=datetime.now(UTC))])
+        searches.append([queries.postgres_search(criteria, after=None, limit=LIMIT_DEFAULT + 1, now=datetime.now(UTC))])
     return searches
 
 
