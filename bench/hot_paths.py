@@ -614,6 +614,17 @@ def report(
             if f.cpu_ms
         )
     )
+    scaled = [
+        f"{LABELS[k]} "
+        + " ".join(f"{c} {f.split_ms[c] * f.profiled_cpu_ms / total_ms:.2f}" for c in split_keys if f.split_ms[c])
+        for k, f in figures.items()
+        if f.split_ms and f.profiled_cpu_ms and (total_ms := sum(f.split_ms.values()))
+    ]
+    if scaled:
+        lines.append(
+            "the split scaled to the server's CPU ms/request under py-spy (samples count wall time holding the GIL, "
+            "waiting for a CPU included): " + "; ".join(scaled)
+        )
     for key, f in figures.items():
         if f.floors:
             fl = f.floors[len(f.floors) // 2]
