@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
@@ -30,13 +32,17 @@ class SqlResult:
     p99_ms: float
     searches: int
     clients: int
+    connections: int = 0  # over all clients; 0: one per client
+    outcomes: dict[str, int] = field(default_factory=dict)  # the booking replay: committed / conflict / error
 
     @property
     def tail_ratio(self) -> float:
         return self.p99_ms / self.p50_ms if self.p50_ms else float("inf")
 
 
-def capture_searches(database_url: str, stays: Sequence[tuple[str, date, date]], guests: int) -> list[Search]:
+def capture_searches(
+    database_url: str, stays: Sequence[tuple[str, date, date]], guests: int, sort: str = "newest"
+) -> list[Search]:
     """The SQL that ``Listings.search`` sends for each stay, as the search endpoint would call it.
 
     The criteria are built by the endpoint's own ``search_criteria`` and the page size is the
@@ -50,13 +56,13 @@ def capture_searches(database_url: str, stays: Sequence[tuple[str, date, date]],
     from bootstrap import Settings, build_container
 
     container = build_container(Settings(database_url=database_url, jwt_secret="bench-" * 8))
-    listings, engine = container.listings(), container.engine()
+    listings, engine = container.services().listings, container.engine()
 
     def search(city: str, check_in: date, check_out: date) -> None:
         criteria = search_criteria(
             city=city, country=None, q=None, check_in=check_in, check_out=check_out, guests=guests,
             min_price=None, max_price=None, amenities=None, instant_book=None, lat=None, lng=None, radius_km=None,
-            sort=SearchSort.NEWEST,
+            sort=SearchSort(sort),
         )  # fmt: skip
         listings.search(criteria, limit=LIMIT_DEFAULT)
 
@@ -77,6 +83,220 @@ def capture_searches(database_url: str, stays: Sequence[tuple[str, date, date]],
         sa.event.remove(engine, "before_cursor_execute", record)
         engine.dispose()
     return captured
+
+
+def _container(database_url: str) -> Any:
+    from bootstrap import Settings, build_container
+
+    return build_container(Settings(database_url=database_url, jwt_secret="bench-" * 8))
+
+
+def capture_details(database_url: str, property_ids: Sequence[uuid.UUID]) -> list[Search]:
+    """The SQL that ``Listings.details`` sends for each anonymous property page (SQLAlchemy's read path: the
+    fallback while ``adapters.persistence.queries`` does not exist)."""
+    import sqlalchemy as sa
+
+    container = _container(database_url)
+    listings, engine = container.services().listings, container.engine()
+    listings.details(property_ids[0])  # connects first
+    current: Search = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        current.append((statement, parameters))
+
+    captured: list[Search] = []
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        for property_id in property_ids:
+            current = []
+            listings.details(property_id)
+            captured.append(current)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+        engine.dispose()
+    return captured
+
+
+def queries_module() -> Any | None:
+    """``adapters.persistence.queries`` (the asynchronous read path's SQL), or None where it does not exist yet."""
+    try:
+        from adapters.persistence import queries  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    if not hasattr(queries, "postgres_property_page") or not hasattr(queries, "postgres_search"):
+        return None
+    return queries
+
+
+def detail_statements(property_ids: Sequence[uuid.UUID]) -> list[Search]:
+    """What the server sends for each anonymous ``GET /api/v1/properties/{id}``: ``queries.postgres_property_page``."""
+    queries = queries_module()
+    assert queries is not None
+    return [[queries.postgres_property_page(property_id)] for property_id in property_ids]
+
+
+def search_statements(stays: Sequence[tuple[str, date, date]], guests: int, sort: str = "newest") -> list[Search]:
+    """What the server sends for each dated search: ``queries.postgres_search`` over the endpoint's own criteria
+    (``search_criteria``), one more row than the default page (``LIMIT_DEFAULT + 1``), now."""
+    from datetime import UTC, datetime
+
+    from adapters.http.properties import search_criteria
+    from airbnb_core.domain.pagination import LIMIT_DEFAULT
+    from airbnb_core.domain.search import SearchSort
+
+    queries = queries_module()
+    assert queries is not None
+    searches: list[Search] = []
+    for city, check_in, check_out in stays:
+        criteria = search_criteria(
+            city=city, country=None, q=None, check_in=check_in, check_out=check_out, guests=guests,
+            min_price=None, max_price=None, amenities=None, instant_book=None, lat=None, lng=None, radius_km=None,
+            sort=SearchSort(sort),
+        )  # fmt: skip
+        searches.append([queries.postgres_search(criteria, after=None, limit=LIMIT_DEFAULT + 1, now=datetime.now(UTC))])
+    return searches
+
+
+# ---------------------------------------------------------------------------------------------- booking
+
+
+@dataclass(frozen=True)
+class BookingTemplate:
+    """One ``Bookings.request`` transaction as the ORM sent it, replayable with fresh ids, listing and dates.
+
+    ``steps`` are (statement, parameters, role), role being the repository function that sent the statement
+    (``flush`` for what the commit wrote). ``fresh`` swaps the captured listing for a random one of
+    ``property_ids``, the captured stay for a random one, every other captured id (booking, outbox message)
+    for a new one, and moves every timestamp by the time passed since the capture. A statement of
+    ``conflict_role`` that returns rows is the application's 409: the replay rolls back there.
+    """
+
+    steps: tuple[tuple[str, Any, str], ...]
+    property_id: uuid.UUID
+    check_in: date
+    check_out: date
+    kept: frozenset[uuid.UUID]  # the guest's and hosts' ids, left as they are
+    captured_at: float  # time.time()
+    property_ids: tuple[uuid.UUID, ...]
+    first_day: date
+    days: int
+    max_nights: int
+    conflict_role: str = "held_stays"
+
+    def fresh(self, rng: Any) -> list[tuple[str, Any, str]]:
+        from datetime import timedelta
+
+        day = self.first_day + timedelta(days=rng.randrange(self.days))
+        stay = (day, day + timedelta(days=rng.randint(1, self.max_nights)))
+        moved = timedelta(seconds=time.time() - self.captured_at)
+        ids: dict[uuid.UUID, uuid.UUID] = {self.property_id: rng.choice(self.property_ids)}
+        dates = {self.check_in: stay[0], self.check_out: stay[1]}
+
+        def swap(value: Any) -> Any:
+            from datetime import datetime
+
+            if isinstance(value, uuid.UUID):
+                if value in self.kept:
+                    return value
+                if value not in ids:
+                    ids[value] = uuid.uuid4()
+                return ids[value]
+            if isinstance(value, datetime):
+                return value + moved
+            if isinstance(value, date):
+                return dates.get(value, value)
+            if isinstance(value, str):
+                for old, new in ids.items():
+                    value = value.replace(str(old), str(new))
+                return value
+            if isinstance(value, dict):
+                return {k: swap(v) for k, v in value.items()}
+            if isinstance(value, list | tuple):
+                return type(value)(swap(v) for v in value)
+            return value
+
+        return [(statement, swap(parameters), role) for statement, parameters, role in self.steps]
+
+
+def capture_booking(
+    database_url: str,
+    guest_id: uuid.UUID,
+    property_ids: Sequence[uuid.UUID],
+    first_day: date,
+    *,
+    days: int,
+    max_nights: int,
+) -> BookingTemplate:
+    """The statements of one ``Bookings.request`` (on the first listing, a 3-night stay ``days`` // 2 days out),
+    from the BEGIN its unit of work opens to its COMMIT; the booking it makes stays in the database."""
+    import sys
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from airbnb_core.domain.stay import Stay
+    from airbnb_core.services.bookings import RequestBooking
+
+    container = _container(database_url)
+    services, engine = container.services(), container.engine()
+    with container.unit_of_work() as uow:
+        guest = uow.users.get(guest_id)
+        hosts = {p.host_id for p in uow.properties.get_many(set(property_ids)).values()}
+    assert guest is not None, guest_id
+    check_in = first_day + timedelta(days=days // 2)
+    stay = Stay(check_in, check_in + timedelta(days=3))
+    steps: list[tuple[str, Any, str]] = []
+    state = {"open": False, "done": False}
+
+    def role() -> str:
+        frame = sys._getframe(2)
+        while frame is not None:
+            file = frame.f_code.co_filename
+            if "adapters/persistence/repositories" in file:
+                return frame.f_code.co_name
+            frame = frame.f_back  # type: ignore[assignment]
+        return "flush"
+
+    def begin(_conn: Any) -> None:
+        if not state["done"]:
+            state["open"] = True
+
+    def commit(_conn: Any) -> None:
+        if state["open"]:
+            state["open"], state["done"] = False, True
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if state["open"]:
+            steps.append((statement, parameters, role()))
+
+    events: list[tuple[Any, str, Callable[..., Any]]] = [
+        (engine, "begin", begin),
+        (engine, "commit", commit),
+        (engine, "before_cursor_execute", record),
+    ]
+    for target, name, listener in events:
+        sa.event.listen(target, name, listener)
+    try:
+        captured_at = time.time()
+        services.bookings.request(guest, RequestBooking(property_ids[0], stay, 2))
+    finally:
+        for target, name, listener in events:
+            sa.event.remove(target, name, listener)
+        engine.dispose()
+    if not steps or not any(r == "held_stays" for _, _, r in steps):
+        raise RuntimeError(f"captured no booking transaction with a held_stays check: {[r for _, _, r in steps]}")
+    return BookingTemplate(
+        steps=tuple(steps),
+        property_id=property_ids[0],
+        check_in=stay.check_in,
+        check_out=stay.check_out,
+        kept=frozenset({guest_id, *hosts}),
+        captured_at=captured_at,
+        property_ids=tuple(property_ids),
+        first_day=first_day,
+        days=days,
+        max_nights=max_nights,
+    )
 
 
 def statement_shapes(searches: Sequence[Search]) -> list[str]:
@@ -103,23 +323,48 @@ def measure(
     seconds: float,
     warmup_seconds: float,
     probe: Callable[[], P],
+    connections_per_client: int = 1,
+    booking: BookingTemplate | None = None,
 ) -> tuple[SqlResult, P, P]:
     """Replay ``searches`` in rotation from ``clients`` processes, each on its own connection, prepared.
 
+    With ``connections_per_client`` > 1, each process runs that many asyncio psycopg connections at once
+    (autocommit, prepared), as the server's AsyncConnectionPool does. With ``booking``, ``searches`` is
+    ignored and every connection replays the booking transaction (``BookingTemplate.fresh``) instead.
     ``probe`` is called when the timed part starts and when it ends (e.g. to read CPU counters).
     """
     start = time.time() + START_MARGIN_SECONDS
     context = multiprocessing.get_context("spawn")
+    outcomes: Counter[str] = Counter()
+    jobs: list[Any]
     with context.Pool(clients) as pool:
-        jobs = [
-            pool.apply_async(_client, (dsn, list(searches), index, start, warmup_seconds, seconds))
-            for index in range(clients)
-        ]
+        if connections_per_client > 1 or booking is not None:
+            jobs = [
+                pool.apply_async(
+                    _async_client,
+                    (dsn, list(searches), index, start, warmup_seconds, seconds, connections_per_client, booking),
+                )
+                for index in range(clients)
+            ]
+        else:
+            jobs = [
+                pool.apply_async(_client, (dsn, list(searches), index, start, warmup_seconds, seconds))
+                for index in range(clients)
+            ]
         time.sleep(max(0.0, start + warmup_seconds - time.time()))
         first = probe()
         time.sleep(max(0.0, start + warmup_seconds + seconds - time.time()))
         last = probe()
-        latencies = sorted(latency for job in jobs for latency in job.get())
+        latencies: list[float] = []
+        for job in jobs:
+            answer = job.get()
+            if isinstance(answer, tuple):
+                found, counted = answer
+                latencies += found
+                outcomes.update(counted)
+            else:
+                latencies += answer
+        latencies.sort()
     if not latencies:
         raise RuntimeError("the SQL replay finished no search")
     result = SqlResult(
@@ -128,6 +373,8 @@ def measure(
         p99_ms=_percentile(latencies, 0.99),
         searches=len(latencies),
         clients=clients,
+        connections=clients * connections_per_client,
+        outcomes=dict(outcomes),
     )
     return result, first, last
 
@@ -149,6 +396,81 @@ def _client(
                 latencies.append((time.perf_counter() - began) * 1000)
             n += 1
     return latencies
+
+
+def _async_client(
+    dsn: str,
+    searches: list[Search],
+    index: int,
+    start: float,
+    warmup_seconds: float,
+    seconds: float,
+    connections: int,
+    booking: BookingTemplate | None,
+) -> tuple[list[float], dict[str, int]]:
+    """One replaying process with ``connections`` asyncio connections: each sends one unit of work (a read's
+    statements in autocommit, or the booking transaction) after another, timing those that start in the
+    measured part."""
+    import asyncio
+    import random
+
+    measure_from, stop = start + warmup_seconds, start + warmup_seconds + seconds
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+
+    async def reads(conn: psycopg.AsyncConnection[Any], n: int) -> str:
+        for statement, parameters in searches[n % len(searches)]:
+            cursor = await conn.execute(statement, parameters, prepare=True)
+            await cursor.fetchall()
+        return "ok"
+
+    async def book(conn: psycopg.AsyncConnection[Any], rng: random.Random) -> str:
+        assert booking is not None
+        try:
+            async with conn.transaction():  # BEGIN ... COMMIT, or ROLLBACK as the application does on a 409
+                for statement, parameters, role in booking.fresh(rng):
+                    cursor = await conn.execute(statement, parameters, prepare=True)
+                    rows = await cursor.fetchall() if cursor.description else []
+                    if role == booking.conflict_role and rows:
+                        raise psycopg.Rollback()
+                return "committed"
+        except psycopg.Error:
+            return "error"
+        return "conflict"  # reached only when psycopg.Rollback left the block
+
+    async def connect() -> psycopg.AsyncConnection[Any] | None:
+        # The PostgreSQL server is shared: when it has no connection slot left ("too many clients"), retry
+        # until the measured part starts; a connection still refused then is counted, not fatal.
+        while True:
+            try:
+                return await psycopg.AsyncConnection.connect(dsn, autocommit=True)
+            except psycopg.OperationalError:
+                if time.time() >= measure_from:
+                    return None
+                await asyncio.sleep(0.5)
+
+    async def worker(number: int) -> None:
+        rng = random.Random(index * 7919 + number)  # noqa: S311 - load generation, not security
+        opened = await connect()
+        if opened is None:
+            outcomes["connection refused"] += 1
+            return
+        async with opened as conn:
+            await asyncio.sleep(max(0.0, start - time.time()))
+            n = (index * connections + number) * 7  # connections start at different points of the rotation
+            while (now := time.time()) < stop:
+                began = time.perf_counter()
+                outcome = await (book(conn, rng) if booking is not None else reads(conn, n))
+                if now >= measure_from:
+                    latencies.append((time.perf_counter() - began) * 1000)
+                    outcomes[outcome] += 1
+                n += 1
+
+    async def main() -> None:
+        await asyncio.gather(*(worker(number) for number in range(connections)))
+
+    asyncio.run(main())
+    return latencies, dict(outcomes)
 
 
 def _percentile(ordered: Sequence[float], fraction: float) -> float:

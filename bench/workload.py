@@ -38,10 +38,16 @@ class SearchSpace:
     first_day: date
     days: int = 365
     max_nights: int = 7
+    min_nights: int = 1
+    extra_query: str = ""  # appended to every search's query string, e.g. "&sort=price_asc"
+
+    @property
+    def nights_choices(self) -> int:
+        return self.max_nights - self.min_nights + 1
 
     @property
     def size(self) -> int:
-        return len(self.cities) * self.days * self.max_nights
+        return len(self.cities) * self.days * self.nights_choices
 
     @property
     def multiplier(self) -> int:
@@ -55,13 +61,14 @@ class SearchSpace:
         k, city = divmod(k, len(self.cities))
         extra_nights, day = divmod(k, self.days)
         check_in = self.first_day + timedelta(days=day)
-        return self.cities[city], check_in, check_in + timedelta(days=extra_nights + 1)
+        return self.cities[city], check_in, check_in + timedelta(days=extra_nights + self.min_nights)
 
     def path(self, n: int) -> str:
-        return search_path(*self.stay(n))
+        return search_path(*self.stay(n)) + self.extra_query
 
-    def lua(self, threads: int) -> str:
-        """A wrk script whose thread ``t`` (of ``threads``) sends requests ``t - 1``, ``t - 1 + threads``, ..."""
+    def lua(self, threads: int, offset: int = 0) -> str:
+        """A wrk script whose thread ``t`` (of ``threads``) sends requests ``offset + t - 1``, then ``threads``
+        further each time."""
         dates = [self.first_day + timedelta(days=d) for d in range(self.days + self.max_nights)]
         prefix = f"{API}/properties?city="
         return (
@@ -70,10 +77,11 @@ class SearchSpace:
 local cities = {_lua_list(quote(c) for c in self.cities)}
 local dates = {_lua_list(d.isoformat() for d in dates)}
 local size, multiplier, days, stride = {self.size}, {self.multiplier}, {self.days}, {threads}
+local min_nights = {self.min_nights}
 local n = 0
 
 function init(args)
-  n = thread_number - 1
+  n = thread_number - 1 + {offset}
 end
 
 function request()
@@ -82,9 +90,9 @@ function request()
   local city = k % #cities
   k = (k - city) / #cities
   local day = k % days
-  local nights = (k - day) / days + 1
+  local nights = (k - day) / days + min_nights
   return wrk.format("GET", "{prefix}" .. cities[city + 1] .. "&check_in=" .. dates[day + 1]
-    .. "&check_out=" .. dates[day + nights + 1] .. "&guests={SEARCH_GUESTS}")
+    .. "&check_out=" .. dates[day + nights + 1] .. "&guests={SEARCH_GUESTS}{self.extra_query}")
 end
 """
         )
@@ -107,6 +115,37 @@ end
 
 function request()
   return requests[math.random(#requests)]
+end
+"""
+    )
+
+
+def permuted_lua(paths: list[str], threads: int, offset: int = 0) -> str:
+    """A wrk script sending ``paths`` in a scrambled order without repeating one before all were sent: request
+    ``n`` (thread ``t`` sends ``offset + t - 1``, then ``threads`` further each time) is path
+    ``n * multiplier mod len(paths)``, the multiplier being coprime with the count."""
+    multiplier = 7919
+    while math.gcd(multiplier, len(paths)) != 1:
+        multiplier += 2
+    width = len(paths[0])
+    if any(len(path) != width for path in paths):
+        raise ValueError("permuted_lua wants paths of one length (e.g. one per listing id)")
+    # One string constant rather than a table of them: LuaJIT caps the constants of a chunk (~65k).
+    return (
+        _THREAD_NUMBERING
+        + f"""
+local paths = ({_lua_list(["".join(paths)])})[1]
+local size, width, multiplier, stride = {len(paths)}, {width}, {multiplier}, {threads}
+local n = 0
+
+function init(args)
+  n = thread_number - 1 + {offset}
+end
+
+function request()
+  local k = (n * multiplier) % size
+  n = n + stride
+  return wrk.format("GET", paths:sub(k * width + 1, (k + 1) * width))
 end
 """
     )
