@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection
 from datetime import date, datetime
@@ -74,6 +75,49 @@ def _overlaps(check_in: Any, check_out: Any, postgres: bool) -> sa.ColumnElement
     return sa.and_(BookingRow.check_in_date < check_out, BookingRow.check_out_date > check_in)
 
 
+# The statements of booking creation are built once, with named parameters: building each statement and
+# its cache key again on every request was a tenth of a booking's Python time.
+def _parameter(name: str, type_: Any) -> sa.BindParameter[Any]:
+    return sa.bindparam(name, type_=type_, required=False)
+
+
+_LOCK_CALENDAR = (
+    sa.select(PropertyRow)
+    .where(PropertyRow.id == _parameter("property_id", PropertyRow.id.type))
+    .with_for_update(key_share=True)  # FOR NO KEY UPDATE
+)
+
+
+@functools.cache
+def _lapsed_statement(*, by_property: bool, overlapping: bool) -> sa.Select[BookingRow]:
+    waiting = [BookingStatus.PENDING.value, BookingStatus.REQUESTED.value]
+    now = _parameter("now", BookingRow.hold_expires_at.type)
+    query = sa.select(BookingRow).where(BookingRow.status.in_(waiting), BookingRow.hold_expires_at <= now)
+    if by_property:
+        query = query.where(BookingRow.property_id == _parameter("property_id", BookingRow.property_id.type))
+    if overlapping:
+        query = query.where(
+            BookingRow.check_in_date < _parameter("check_out", sa.Date),
+            BookingRow.check_out_date > _parameter("check_in", sa.Date),
+        )
+    return query.with_for_update()
+
+
+@functools.cache
+def _held_stays_statement(postgres: bool) -> sa.Select[uuid.UUID, date, date]:
+    ids = sa.bindparam("property_ids", expanding=True, type_=BookingRow.property_id.type)
+    start, end = _parameter("start", sa.Date), _parameter("end", sa.Date)
+    return (
+        sa.select(BookingRow.property_id, BookingRow.check_in_date, BookingRow.check_out_date)
+        .where(
+            BookingRow.property_id.in_(ids),
+            _overlaps(start, end, postgres),
+            _holds_dates(_parameter("now", BookingRow.hold_expires_at.type)),
+        )
+        .order_by(BookingRow.check_in_date, BookingRow.check_out_date)
+    )
+
+
 class SqlAlchemyBookingRepository(_Repository):
     def __init__(self, session: Session) -> None:
         super().__init__(session)
@@ -111,21 +155,16 @@ class SqlAlchemyBookingRepository(_Repository):
         # The whole row, not its id: the use case reads the property next, and finds it in the session. The
         # session holds unchanged rows weakly, so this repository keeps it for the unit of work's life.
         if self._postgres:
-            calendar = sa.select(PropertyRow).where(PropertyRow.id == property_id)
-            self._locked_rows.append(self._session.scalars(calendar.with_for_update(key_share=True)).first())
+            self._locked_rows.append(self._session.scalars(_LOCK_CALENDAR, {"property_id": property_id}).first())
 
     def expire_lapsed(
         self, now: datetime, *, property_id: uuid.UUID | None = None, overlapping: Stay | None = None
     ) -> list[Booking]:
-        waiting = [BookingStatus.PENDING.value, BookingStatus.REQUESTED.value]
-        query = sa.select(BookingRow).where(BookingRow.status.in_(waiting), BookingRow.hold_expires_at <= now)
-        if property_id is not None:
-            query = query.where(BookingRow.property_id == property_id)
+        query = _lapsed_statement(by_property=property_id is not None, overlapping=overlapping is not None)
+        values: dict[str, Any] = {"now": now, "property_id": property_id}
         if overlapping is not None:
-            query = query.where(
-                BookingRow.check_in_date < overlapping.check_out, BookingRow.check_out_date > overlapping.check_in
-            )
-        lapsed = [_booking(row) for row in self._session.scalars(query.with_for_update())]
+            values.update(check_in=overlapping.check_in, check_out=overlapping.check_out)
+        lapsed = [_booking(row) for row in self._session.scalars(query, values)]
         for booking in lapsed:
             booking.expire(now)
             self.update(booking)
@@ -138,17 +177,9 @@ class SqlAlchemyBookingRepository(_Repository):
     ) -> dict[uuid.UUID, list[Stay]]:
         if not property_ids:
             return {}
-        query = (
-            sa.select(BookingRow.property_id, BookingRow.check_in_date, BookingRow.check_out_date)
-            .where(
-                BookingRow.property_id.in_(set(property_ids)),
-                _overlaps(start, end, self._postgres),
-                _holds_dates(now),
-            )
-            .order_by(BookingRow.check_in_date, BookingRow.check_out_date)
-        )
+        values = {"property_ids": list(set(property_ids)), "start": start, "end": end, "now": now}
         held: dict[uuid.UUID, list[Stay]] = {}
-        for property_id, check_in, check_out in self._session.execute(query):
+        for property_id, check_in, check_out in self._session.execute(_held_stays_statement(self._postgres), values):
             held.setdefault(property_id, []).append(Stay(check_in, check_out))
         return held
 
