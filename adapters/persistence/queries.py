@@ -71,7 +71,8 @@ USER = sa.select(*(getattr(UserRow, f) for f in User.__dataclass_fields__)).wher
 _POSTGRES = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 
 
-@functools.cache
+# Bounded like search_statement's cache: a client cycling through search shapes must not grow it without end.
+@functools.lru_cache(maxsize=2048)
 def postgres_sql(statement: sa.Select[Any]) -> str:
     """``statement`` as psycopg's SQL text, with ``%(name)s`` parameters; inlined values rendered."""
     return str(statement.compile(dialect=_POSTGRES, compile_kwargs={"render_postcompile": True}))
