@@ -155,7 +155,8 @@ class PropertyController(Controller):
         services = reads.services
         token = bearer_token(request.headers.get("authorization"))
         if token is not None:
-            # Hosts and admins may see inactive listings, so a signed-in answer is personal: never cached.
+            # Hosts and admins may see inactive listings, and a host reads back a change just made: a signed-in
+            # answer is personal and goes through the domain model, on the primary.
             def personal() -> Property:
                 return to_property(services.listings.details(property_id, viewer=services.accounts.authenticate(token)))
 
