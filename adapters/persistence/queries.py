@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
 from adapters.persistence.database import CONNECT_TIMEOUT_SECONDS
 from adapters.persistence.models import PropertyRow, UserRow
+from adapters.persistence.repositories._common import _parameter
 from adapters.persistence.repositories.listings import SearchShape, search_parameters, search_statement
 from adapters.persistence.unit_of_work import is_connection_failure
 from airbnb_core.domain.errors import ServiceUnavailable
@@ -53,7 +54,7 @@ PROPERTY_PAGE = (
     sa.select(*_columns(PAGE_FIELDS), *_HOST_COLUMNS)
     .join(UserRow, UserRow.id == PropertyRow.host_id)
     .where(
-        PropertyRow.id == sa.bindparam("id", type_=PropertyRow.id.type, required=False),
+        PropertyRow.id == _parameter("id", PropertyRow.id.type),
         PropertyRow.is_active,
         UserRow.is_active,
     )
@@ -66,7 +67,7 @@ _CONNECTION_OPTIONS: dict[str, Any] = {
     "options": "-c TimeZone=UTC",
 }
 USER = sa.select(*(getattr(UserRow, f) for f in User.__dataclass_fields__)).where(
-    UserRow.id == sa.bindparam("id", type_=UserRow.id.type, required=False)
+    UserRow.id == _parameter("id", UserRow.id.type)
 )
 _POSTGRES = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 

@@ -59,6 +59,15 @@ def _after(columns: Sequence[Any], key: Sequence[Any], *, rising: bool) -> sa.Co
     return row > start if rising else row < start
 
 
+def _parameter(name: str, type_: Any = None) -> sa.BindParameter[Any]:
+    """A named parameter of a statement built once and run with each call's values.
+
+    Not required at compile time: adapters/persistence/queries.py renders such statements' SQL text once,
+    without values, for the psycopg driver to send with each call's own.
+    """
+    return sa.bindparam(name, type_=type_, required=False)
+
+
 def _constant(value: str) -> sa.ColumnElement[str]:
     # Inlined rather than bound: PostgreSQL proves a partial index's predicate only from constants.
     return sa.literal(value, literal_execute=True)

@@ -19,6 +19,7 @@ from adapters.persistence.repositories._common import (
     _after,
     _constant,
     _optional,
+    _parameter,
     _Repository,
     _to_entity,
     _to_row,
@@ -77,10 +78,6 @@ def _overlaps(check_in: Any, check_out: Any, postgres: bool) -> sa.ColumnElement
 
 # The statements of booking creation are built once, with named parameters: building each statement and
 # its cache key again on every request was a tenth of a booking's Python time.
-def _parameter(name: str, type_: Any) -> sa.BindParameter[Any]:
-    return sa.bindparam(name, type_=type_, required=False)
-
-
 _LOCK_CALENDAR = (
     sa.select(PropertyRow)
     .where(PropertyRow.id == _parameter("property_id", PropertyRow.id.type))

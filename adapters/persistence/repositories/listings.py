@@ -21,6 +21,7 @@ from adapters.persistence.models import (
     UserRow,
 )
 from adapters.persistence.repositories._common import (
+    _parameter,
     _Repository,
     _to_entity,
     _to_row,
@@ -202,12 +203,6 @@ def search_parameters(
             radius_squared=area.radius_km * area.radius_km,
         )
     return values
-
-
-def _parameter(name: str, type_: Any = None) -> sa.BindParameter[Any]:
-    # Not required at compile time: adapters/persistence/queries.py renders the statement's SQL text once,
-    # without values, for the psycopg driver to send with each search's own.
-    return sa.bindparam(name, type_=type_, required=False)
 
 
 def _words(c: SearchCriteria) -> list[str]:
