@@ -269,21 +269,15 @@ class Workload:
 
 def read_workloads(db: Database, args: argparse.Namespace, first_day: date) -> tuple[list[Workload], list[str]]:
     """detail, search and search_price: wrk scripts that never ask the same thing twice in a run (until the space
-    runs out), and the floors' statements from adapters.persistence.queries (or, where it does not exist yet,
-    captured from SQLAlchemy)."""
+    runs out), and the floors' statements from adapters.persistence.queries."""
     notes: list[str] = []
-    queries = sql_floor.queries_module()
-    source = "adapters.persistence.queries" if queries else "SQLAlchemy capture (queries.py missing: FALLBACK)"
+    source = "adapters.persistence.queries"
     found: list[Workload] = []
     if "detail" in args.scenarios:
         ids = db.property_ids(args.properties)
         paths = [detail_path(i) for i in ids]
         floor_ids = [uuid.UUID(i) for i in ids[: args.sql_params]]
-        floor = (
-            sql_floor.detail_statements(floor_ids)
-            if queries
-            else sql_floor.capture_details(db.sqlalchemy_url, floor_ids)
-        )
+        floor = sql_floor.detail_statements(floor_ids)
         half = len(paths) // 2
         found.append(
             Workload(
@@ -300,11 +294,7 @@ def read_workloads(db: Database, args: argparse.Namespace, first_day: date) -> t
         space = SearchSpace(cities, first_day, days=SEARCH_DAYS, max_nights=SEARCH_NIGHTS, min_nights=SEARCH_NIGHTS,
                             extra_query=extra)  # fmt: skip
         stays = [space.stay(n) for n in range(min(args.sql_params, space.size))]
-        floor = (
-            sql_floor.search_statements(stays, guests=2, sort=sort)
-            if queries
-            else sql_floor.capture_searches(db.sqlalchemy_url, stays, guests=2, sort=sort)
-        )
+        floor = sql_floor.search_statements(stays, guests=2, sort=sort)
         found.append(
             Workload(key, space.path(0), space.lua(args.threads), space.lua(args.threads, space.size // 2), floor)
         )

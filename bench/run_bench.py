@@ -216,12 +216,12 @@ def measure_sql(meter: Meter, plan: Plan, args: argparse.Namespace) -> tuple[Flo
     db = meter.db
     # The first combinations of the cache-cold run: the requests the endpoint is measured with.
     stays = [plan.space.stay(n) for n in range(min(args.sql_params, plan.space.size))]
-    searches = sql_floor.capture_searches(db.sqlalchemy_url, stays, guests=2)
+    searches = sql_floor.search_statements(stays, guests=2)
     shapes = sql_floor.statement_shapes(searches)
     statements = {len(s) for s in searches}
     notes = [
         f"search SQL: {'/'.join(map(str, sorted(statements)))} statement(s) per search, {len(shapes)} distinct "
-        f"text(s), captured from Listings.search for {len(searches)} parameter sets"
+        f"text(s), from adapters.persistence.queries for {len(searches)} parameter sets"
     ]
     if args.explain:
         print("\n-- search SQL (first parameter set):", searches[0], sep="\n")

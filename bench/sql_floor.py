@@ -40,98 +40,16 @@ class SqlResult:
         return self.p99_ms / self.p50_ms if self.p50_ms else float("inf")
 
 
-def capture_searches(
-    database_url: str, stays: Sequence[tuple[str, date, date]], guests: int, sort: str = "newest"
-) -> list[Search]:
-    """The SQL that ``Listings.search`` sends for each stay, as the search endpoint would call it.
-
-    The criteria are built by the endpoint's own ``search_criteria`` and the page size is the
-    endpoint's default, so the statements are the ones the benchmarked requests run.
-    """
-    import sqlalchemy as sa
-
-    from adapters.http.properties import search_criteria
-    from airbnb_core.domain.pagination import LIMIT_DEFAULT
-    from airbnb_core.domain.search import SearchSort
-    from bootstrap import Settings, build_container
-
-    container = build_container(Settings(database_url=database_url, jwt_secret="bench-" * 8))
-    listings, engine = container.services().listings, container.engine()
-
-    def search(city: str, check_in: date, check_out: date) -> None:
-        criteria = search_criteria(
-            city=city, country=None, q=None, check_in=check_in, check_out=check_out, guests=guests,
-            min_price=None, max_price=None, amenities=None, instant_book=None, lat=None, lng=None, radius_km=None,
-            sort=SearchSort(sort),
-        )  # fmt: skip
-        listings.search(criteria, limit=LIMIT_DEFAULT)
-
-    search(*stays[0])  # connects first, so the dialect's own start-up queries are not captured
-    current: Search = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        current.append((statement, parameters))
-
-    captured: list[Search] = []
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        for stay in stays:
-            current = []
-            search(*stay)
-            captured.append(current)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-        engine.dispose()
-    return captured
-
-
 def _container(database_url: str) -> Any:
     from bootstrap import Settings, build_container
 
     return build_container(Settings(database_url=database_url, jwt_secret="bench-" * 8))
 
 
-def capture_details(database_url: str, property_ids: Sequence[uuid.UUID]) -> list[Search]:
-    """The SQL that ``Listings.details`` sends for each anonymous property page (SQLAlchemy's read path: the
-    fallback while ``adapters.persistence.queries`` does not exist)."""
-    import sqlalchemy as sa
-
-    container = _container(database_url)
-    listings, engine = container.services().listings, container.engine()
-    listings.details(property_ids[0])  # connects first
-    current: Search = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        current.append((statement, parameters))
-
-    captured: list[Search] = []
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        for property_id in property_ids:
-            current = []
-            listings.details(property_id)
-            captured.append(current)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-        engine.dispose()
-    return captured
-
-
-def queries_module() -> Any | None:
-    """``adapters.persistence.queries`` (the asynchronous read path's SQL), or None where it does not exist yet."""
-    try:
-        from adapters.persistence import queries  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    if not hasattr(queries, "postgres_property_page") or not hasattr(queries, "postgres_search"):
-        return None
-    return queries
-
-
 def detail_statements(property_ids: Sequence[uuid.UUID]) -> list[Search]:
     """What the server sends for each anonymous ``GET /api/v1/properties/{id}``: ``queries.postgres_property_page``."""
-    queries = queries_module()
-    assert queries is not None
+    from adapters.persistence import queries
+
     return [[queries.postgres_property_page(property_id)] for property_id in property_ids]
 
 
@@ -141,11 +59,10 @@ def search_statements(stays: Sequence[tuple[str, date, date]], guests: int, sort
     from datetime import UTC, datetime
 
     from adapters.http.properties import search_criteria
+    from adapters.persistence import queries
     from airbnb_core.domain.pagination import LIMIT_DEFAULT
     from airbnb_core.domain.search import SearchSort
 
-    queries = queries_module()
-    assert queries is not None
     searches: list[Search] = []
     for city, check_in, check_out in stays:
         criteria = search_criteria(
